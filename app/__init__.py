@@ -1,0 +1,1 @@
+"""Backprop Lab's web application (FastAPI)."""

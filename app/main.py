@@ -1,0 +1,19 @@
+"""The FastAPI application: ``uvicorn app.main:app``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+app = FastAPI(
+    title="Backprop Lab",
+    description="Make backpropagation visible: expression graphs with data and grad on every node, "
+    "and live MLP training sessions.",
+    version="0.1.0",
+)
+
+
+@app.get("/healthz", tags=["meta"], summary="Liveness check")
+def healthz() -> dict[str, str]:
+    """Answers ``{"status": "ok"}`` while the server is up."""
+    return {"status": "ok"}
+

@@ -1,0 +1,98 @@
+"""Neurons, layers and MLPs built from ``Value``s, with micrograd's ``nn.py`` signatures.
+
+Additions: the activation is chosen by name (``relu``, ``tanh``, ``sigmoid``, ``linear``) and a
+``seed`` makes two models built alike identical. ``nonlin=False`` still means linear, as in
+micrograd, and ``MLP`` keeps micrograd's rule that the last layer is linear.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from engine.value import Number, Value
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
+
+
+class Module:
+    """Something with parameters."""
+
+    def zero_grad(self) -> None:
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def parameters(self) -> list[Value]:
+        return []
+
+
+class Neuron(Module):
+    """``act(w · x + b)``; weights uniform in [-1, 1] and bias 0, as in micrograd."""
+
+    def __init__(
+        self,
+        nin: int,
+        nonlin: bool = True,
+        activation: str = "relu",
+        rng: random.Random | None = None,
+    ):
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, not {activation!r}")
+        rng = rng or random
+        self.w = [Value(rng.uniform(-1, 1)) for _ in range(nin)]
+        self.b = Value(0)
+        self.nonlin = nonlin
+        self.activation = activation if nonlin else "linear"
+
+    def __call__(self, x: Sequence[Value | Number]) -> Value:
+        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        if self.activation == "linear":
+            return act
+        return getattr(act, self.activation)()
+
+    def parameters(self) -> list[Value]:
+        return self.w + [self.b]
+
+    def __repr__(self) -> str:
+        kind = {"relu": "ReLU", "linear": "Linear"}.get(self.activation, self.activation.capitalize())
+        return f"{kind}Neuron({len(self.w)})"
+
+
+class Layer(Module):
+    """``nout`` neurons that each see all ``nin`` inputs."""
+
+    def __init__(self, nin: int, nout: int, **kwargs):
+        self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
+
+    def __call__(self, x: Sequence[Value | Number]) -> Value | list[Value]:
+        out = [n(x) for n in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def parameters(self) -> list[Value]:
+        return [p for n in self.neurons for p in n.parameters()]
+
+    def __repr__(self) -> str:
+        return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
+
+
+class MLP(Module):
+    """Layers of sizes ``nouts`` on ``nin`` inputs; every layer but the last is nonlinear."""
+
+    def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu", seed: int | None = None):
+        rng = random.Random(seed) if seed is not None else None
+        sz = [nin] + list(nouts)
+        self.layers = [
+            Layer(sz[i], sz[i + 1], nonlin=i != len(nouts) - 1, activation=activation, rng=rng)
+            for i in range(len(nouts))
+        ]
+
+    def __call__(self, x: Sequence[Value | Number]) -> Value | list[Value]:
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def __repr__(self) -> str:
+        return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
