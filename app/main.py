@@ -16,4 +16,3 @@ app = FastAPI(
 def healthz() -> dict[str, str]:
     """Answers ``{"status": "ok"}`` while the server is up."""
     return {"status": "ok"}
-

@@ -129,6 +129,26 @@ class Value:
     def __rtruediv__(self, other: Number) -> Value:  # other / self
         return other * self**-1
 
+    def _forward(self) -> None:
+        """Recompute ``data`` from the operands' current ``data`` (after a leaf was edited)."""
+        op, args = self._op, [child.data for child in self._prev]
+        if op == "+":
+            self.data = args[0] + args[1]
+        elif op == "*":
+            self.data = args[0] * args[1]
+        elif op.startswith("**"):
+            self.data = _ieee_pow(args[0], self._exponent)
+        elif op == "ReLU":
+            self.data = args[0] if args[0] > 0 else 0.0
+        elif op == "tanh":
+            self.data = _stable_tanh(args[0])
+        elif op == "exp":
+            self.data = _ieee_exp(args[0])
+        elif op == "log":
+            self.data = _ieee_log(args[0])
+        elif op == "sigmoid":
+            self.data = _stable_sigmoid(args[0])
+
     # ---------------------------------------------------------------- derivatives
 
     def local_grads(self) -> tuple[float, ...]:
@@ -177,6 +197,11 @@ class Value:
                 # Reversed, so operands are visited left to right as micrograd's recursion does.
                 stack.extend((child, False) for child in reversed(node._prev) if child not in visited)
         return order
+
+    def forward(self) -> None:
+        """Recompute ``data`` of this node and everything it depends on, from the leaves up."""
+        for node in self.topo():
+            node._forward()
 
     def zero_grad(self) -> None:
         """Set ``grad`` to 0 on this node and every node it depends on."""
