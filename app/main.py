@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from app.routes import pages
+from app.web import static_files
+
 app = FastAPI(
     title="Backprop Lab",
     description="Make backpropagation visible: expression graphs with data and grad on every node, "
@@ -16,3 +19,7 @@ app = FastAPI(
 def healthz() -> dict[str, str]:
     """Answers ``{"status": "ok"}`` while the server is up."""
     return {"status": "ok"}
+
+
+app.mount("/static", static_files, name="static")
+app.include_router(pages.router)

@@ -1,0 +1,1 @@
+"""HTTP routers, thin over the engine."""
