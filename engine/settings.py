@@ -29,6 +29,11 @@ class Settings:
     render_timeout_seconds: float = 5.0
     max_concurrent_renders: int = 2
     render_cache_entries: int = 256
+    # dot's layout cost grows with edge length: shapes plus ranks skipped by edges (engine.dot.layout_size)
+    max_render_layout_nodes: int = 4_000
+    render_wait_seconds: float = 2.0  # wait for a free render slot this long, then answer 503
+    # Numerical gradient check: 2 * leaves * ops node recomputations at most (about 1 s per 10^6)
+    max_gradient_check_work: int = 2_000_000
 
     # Training
     max_dataset_points: int = 1_000

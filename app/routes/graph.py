@@ -1,0 +1,150 @@
+"""The graph API: a program in, its graph out as JSON, SVG, DOT or a micrograd script.
+
+Thin over the engine: ``run_program`` builds and backpropagates, ``GraphModel`` describes the
+graph, ``engine.dot`` writes DOT, ``app.render`` draws it. All the work runs in a worker thread so
+the event loop never waits on a program or on ``dot``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
+from fastapi.concurrency import run_in_threadpool
+
+from app.errors import api_error
+from app.render import RenderError, renderer
+from app.schemas.graph import ErrorResponse, GraphRequest, GraphResponse
+from engine.dot import to_dot
+from engine.export import to_micrograd_script
+from engine.expr import ExprError, run_program
+from engine.graph import GraphModel, GraphTooLarge
+from engine.settings import settings
+
+router = APIRouter(prefix="/api", tags=["graph"])
+
+# An SVG opened on its own is a document; it has no scripts, and this keeps it that way.
+SVG_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+    "X-Content-Type-Options": "nosniff",
+}
+SVG_TYPE = "image/svg+xml"
+DOT_TYPE = "text/vnd.graphviz"
+PYTHON_TYPE = "text/x-python"
+
+_ERRORS = {
+    400: {"model": ErrorResponse, "description": "The program has an error (with its line and column)."},
+    422: {"model": ErrorResponse, "description": "The request does not match the schema, or is over a limit."},
+}
+_DRAW_ERRORS = {
+    **_ERRORS,
+    413: {"model": ErrorResponse, "description": "Too large to draw; the JSON endpoint still works."},
+    503: {"model": ErrorResponse, "description": "Renderers busy, too slow, or Graphviz missing."},
+}
+
+
+def build_graph(request: GraphRequest) -> GraphModel:
+    """Run the program and describe its graph; program errors become 400, size errors 422."""
+    try:
+        program = run_program(request.source, output=request.output, settings=settings)
+        return GraphModel.from_program(program, check_gradients=request.check_gradients)
+    except ExprError as exc:
+        raise api_error(400, exc.message, exc.line, exc.column) from None
+    except GraphTooLarge as exc:
+        raise api_error(422, str(exc)) from None
+
+
+def graph_json(request: GraphRequest) -> str:
+    model = build_graph(request)
+    return GraphResponse.from_model(model, renderer.unavailable_reason(model)).model_dump_json()
+
+
+def graph_svg(request: GraphRequest) -> str:
+    model = build_graph(request)
+    try:
+        renderer.check(model)
+        return renderer.svg(to_dot(model, request.rankdir))
+    except RenderError as exc:
+        raise api_error(exc.status_code, exc.message) from None
+
+
+def graph_dot(request: GraphRequest) -> str:
+    return to_dot(build_graph(request), request.rankdir)
+
+
+def graph_python(request: GraphRequest) -> str:
+    return to_micrograd_script(build_graph(request))
+
+
+@router.post(
+    "/graph",
+    response_model=GraphResponse,
+    responses=_ERRORS,
+    summary="Run a program and return its graph with data and grad on every node",
+)
+async def post_graph(request: GraphRequest) -> Response:
+    """Non-finite numbers are the strings "NaN", "Infinity", "-Infinity"."""
+    return Response(await run_in_threadpool(graph_json, request), media_type="application/json")
+
+
+@router.post(
+    "/graph/svg",
+    response_class=Response,
+    responses={200: {"content": {SVG_TYPE: {}}}, **_DRAW_ERRORS},
+    summary="The graph drawn as SVG (micrograd draw_dot style)",
+)
+async def post_graph_svg(request: GraphRequest) -> Response:
+    """Value shapes have ids ``node-n{i}``, ops ``op-n{i}``, edges ``edge-e{k}`` and ``opedge-n{i}``."""
+    return Response(await run_in_threadpool(graph_svg, request), media_type=SVG_TYPE, headers=SVG_HEADERS)
+
+
+@router.post(
+    "/graph/dot",
+    response_class=Response,
+    responses={200: {"content": {DOT_TYPE: {}}}, **_ERRORS},
+    summary="The graph as Graphviz DOT source",
+)
+async def post_graph_dot(request: GraphRequest) -> Response:
+    return Response(await run_in_threadpool(graph_dot, request), media_type=DOT_TYPE)
+
+
+@router.post(
+    "/graph/python",
+    response_class=Response,
+    responses={200: {"content": {PYTHON_TYPE: {}}}, **_ERRORS},
+    summary="A Python script that rebuilds the graph with micrograd and backpropagates",
+)
+async def post_graph_python(request: GraphRequest) -> Response:
+    script = await run_in_threadpool(graph_python, request)
+    return Response(
+        script, media_type=PYTHON_TYPE, headers={"Content-Disposition": 'inline; filename="graph.py"'}
+    )
+
+
+SourceQuery = Annotated[
+    str, Query(max_length=settings.max_source_chars, description="The program (URL-encoded).")
+]
+OutputQuery = Annotated[str | None, Query(max_length=200, description="The variable to backpropagate from.")]
+RankdirQuery = Annotated[Literal["LR", "TB"], Query(description="Drawing direction.")]
+
+
+@router.get(
+    "/graph.svg",
+    response_class=Response,
+    responses={200: {"content": {SVG_TYPE: {}}}, **_DRAW_ERRORS},
+    summary="The graph as SVG, for links and <img> tags",
+)
+async def get_graph_svg(source: SourceQuery, output: OutputQuery = None, rankdir: RankdirQuery = "LR") -> Response:
+    request = GraphRequest(source=source, output=output, rankdir=rankdir)
+    return Response(await run_in_threadpool(graph_svg, request), media_type=SVG_TYPE, headers=SVG_HEADERS)
+
+
+@router.get(
+    "/graph.dot",
+    response_class=Response,
+    responses={200: {"content": {DOT_TYPE: {}}}, **_ERRORS},
+    summary="The graph as DOT source, for links",
+)
+async def get_graph_dot(source: SourceQuery, output: OutputQuery = None, rankdir: RankdirQuery = "LR") -> Response:
+    request = GraphRequest(source=source, output=output, rankdir=rankdir)
+    return Response(await run_in_threadpool(graph_dot, request), media_type=DOT_TYPE)

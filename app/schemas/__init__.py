@@ -1,0 +1,1 @@
+"""Pydantic models of the HTTP API: the single source of each request and response shape."""

@@ -1,0 +1,194 @@
+"""Request and response models of the graph API (``/api/graph*``).
+
+One rule for numbers: JSON has no NaN or infinity, so a non-finite float in any number field is
+sent as one of the strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"`` (JavaScript's ``Number()``
+turns them back into numbers). Every other number is a plain JSON number.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+from engine.graph import GraphModel
+from engine.settings import settings
+
+NON_FINITE_RULE = (
+    'A number, or one of the strings "NaN", "Infinity", "-Infinity" for a non-finite value '
+    "(JavaScript's Number() parses them)."
+)
+_DECODE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+README_PROGRAM = """a = Value(-4.0)
+b = Value(2.0)
+c = a + b
+d = a * b + b**3
+c += c + 1
+c += 1 + c + (-a)
+d += d * 2 + (b + a).relu()
+d += 3 * d + (b - a).relu()
+e = c - d
+f = e**2
+g = f / 2.0
+g += 10.0 / f
+"""
+
+
+def encode_number(x: float) -> float | str:
+    """``x``, or its name as a string when it is NaN or ±infinity."""
+    if math.isfinite(x):
+        return x
+    if math.isnan(x):
+        return "NaN"
+    return "Infinity" if x > 0 else "-Infinity"
+
+
+def _decode_number(value: Any) -> Any:
+    return _DECODE.get(value, value) if isinstance(value, str) else value
+
+
+JsonNumber = Annotated[
+    float,
+    BeforeValidator(_decode_number),
+    PlainSerializer(encode_number, return_type=float | str, when_used="json"),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "number"}, {"type": "string", "enum": list(_DECODE)}],
+            "description": NON_FINITE_RULE,
+        }
+    ),
+]
+
+
+class ErrorDetail(BaseModel):
+    message: str = Field(description="What is wrong, in one sentence.")
+    line: int | None = Field(description="1-based source line of the problem, when it has one.")
+    column: int | None = Field(description="1-based source column of the problem, when it has one.")
+
+
+class ErrorResponse(BaseModel):
+    """Every 4xx/5xx answer of the API."""
+
+    detail: ErrorDetail
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"detail": {"message": "name 'z' is not defined", "line": 3, "column": 5}}]
+        }
+    )
+
+
+class GraphRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"source": README_PROGRAM, "output": "g", "check_gradients": True, "rankdir": "LR"}]
+        },
+    )
+
+    source: str = Field(
+        max_length=settings.max_source_chars,
+        description="A program in the expression language (micrograd-style Python subset).",
+    )
+    output: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The variable to backpropagate from; default: the last Value assigned.",
+    )
+    check_gradients: bool = Field(
+        default=False, description="Also compare each leaf's grad with a central difference."
+    )
+    rankdir: Literal["LR", "TB"] = Field(
+        default="LR", description="Drawing direction: left to right or top to bottom (SVG/DOT only)."
+    )
+
+
+class SpanOut(BaseModel):
+    line: int
+    column: int
+    end_line: int = Field(description="End of the span, exclusive.")
+    end_column: int
+
+
+class NodeOut(BaseModel):
+    id: str = Field(description='"n{topo_index}"; the SVG shape is "node-{id}", its op "op-{id}".')
+    label: str = Field(description="What the drawing shows: variable name, else the Value's label, else empty.")
+    name: str | None = Field(description="Program variable bound to this exact Value, if any.")
+    op: Literal["leaf", "add", "mul", "pow", "relu", "tanh", "exp", "log", "sigmoid"]
+    op_symbol: str = Field(description='micrograd\'s _op: "+", "*", "**2", "ReLU", "tanh"...; "" for a leaf.')
+    exponent: JsonNumber | None = Field(description="The constant exponent of a pow node, else null.")
+    data: JsonNumber
+    grad: JsonNumber = Field(description="d output / d this node, after backward from the output.")
+    is_leaf: bool
+    is_output: bool
+    topo_index: int = Field(description="Position in forward order (operands before results).")
+    span: SpanOut | None = Field(description="Where this node was written in the source, if known.")
+
+
+class EdgeOut(BaseModel):
+    id: str = Field(description='"e{k}"; the SVG edge is "edge-{id}". a + a has two edges.')
+    source: str = Field(description="The operand node.")
+    target: str = Field(description="The result node.")
+    position: int = Field(description="Operand index of source in target.")
+    local_grad: JsonNumber = Field(description="d target / d source.")
+    contribution: JsonNumber = Field(
+        description="target.grad * local_grad: what this edge added to source.grad (they sum to it)."
+    )
+
+
+class GradientCheckOut(BaseModel):
+    node: str
+    label: str
+    analytic: JsonNumber = Field(description="grad from backpropagation.")
+    numeric: JsonNumber = Field(description="Central difference of the output w.r.t. this leaf.")
+    abs_error: JsonNumber
+    relative_error: JsonNumber
+    ok: bool = Field(description="relative_error < 1e-4, or both are ~0.")
+
+
+class PrintOut(BaseModel):
+    line: int
+    text: str
+
+
+class StatsOut(BaseModel):
+    nodes: int
+    edges: int
+    depth: int = Field(description="Ops on the longest leaf-to-output path.")
+
+
+class GraphResponse(BaseModel):
+    """The expression graph with data and grad on every node. """
+
+    nodes: list[NodeOut]
+    edges: list[EdgeOut]
+    output: str = Field(description="Id of the output node (the last in forward_order).")
+    forward_order: list[str] = Field(description="Node ids, operands before results.")
+    backward_order: list[str] = Field(description="Node ids, output first (reverse of forward_order).")
+    gradient_check: list[GradientCheckOut] | None = Field(
+        description="One entry per leaf when check_gradients was asked for, else null."
+    )
+    prints: list[PrintOut] = Field(description="What print(...) calls in the program wrote.")
+    stats: StatsOut
+    svg_available: bool = Field(description="Whether /api/graph/svg will draw this graph.")
+    svg_unavailable_reason: str | None
+
+    @classmethod
+    def from_model(cls, model: GraphModel, svg_unavailable_reason: str | None) -> GraphResponse:
+        return cls.model_validate(
+            {
+                "nodes": model.nodes,
+                "edges": model.edges,
+                "output": model.output,
+                "forward_order": model.forward_order,
+                "backward_order": model.backward_order,
+                "gradient_check": model.gradient_check,
+                "prints": [{"line": line, "text": text} for line, text in model.prints],
+                "stats": model.stats,
+                "svg_available": svg_unavailable_reason is None,
+                "svg_unavailable_reason": svg_unavailable_reason,
+            },
+            from_attributes=True,
+        )
