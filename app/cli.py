@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -10,6 +11,72 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     uvicorn.run("app.main:app", host=args.host, port=args.port, reload=args.reload)
+    return 0
+
+
+RENDER_FORMATS = {".svg": "svg", ".dot": "dot", ".gv": "dot", ".json": "json", ".py": "py"}
+
+
+def _read_source(arg: str, limit: int) -> str:
+    """``-`` reads stdin, ``@path`` reads a file, anything else is the program itself."""
+    if arg == "-":
+        text = sys.stdin.read(limit + 1)
+    elif arg.startswith("@"):
+        with open(arg[1:], encoding="utf-8") as f:
+            text = f.read(limit + 1)
+    else:
+        text = arg
+    if len(text) > limit:
+        raise ValueError(f"the program is longer than {limit} characters")
+    return text
+
+
+def _render(args: argparse.Namespace) -> int:
+    from app.render import RenderError, TooLargeToDraw, renderer
+    from engine.dot import to_dot
+    from engine.export import to_micrograd_script
+    from engine.expr import ExprError, run_program
+    from engine.graph import GraphModel, GraphTooLarge
+    from engine.settings import settings
+
+    fmt = args.format
+    if fmt is None and args.out not in (None, "-"):
+        fmt = RENDER_FORMATS.get(os.path.splitext(args.out)[1].lower())
+        if fmt is None:
+            print(
+                f"cannot tell the format of {args.out!r}: use .svg, .dot, .json or .py, or --format",
+                file=sys.stderr,
+            )
+            return 2
+    fmt = fmt or "svg"
+    try:
+        source = _read_source(args.source, settings.max_source_chars)
+        program = run_program(source, output=args.var, settings=settings)
+        model = GraphModel.from_program(program, check_gradients=args.check_gradients)
+        if fmt == "json":
+            from app.schemas.graph import GraphResponse
+
+            text = GraphResponse.from_model(model, renderer.unavailable_reason(model)).model_dump_json(
+                indent=2
+            )
+        elif fmt == "dot":
+            text = to_dot(model, args.rankdir)
+        elif fmt == "py":
+            text = to_micrograd_script(model)
+        else:
+            renderer.check(model)
+            text = renderer.svg(to_dot(model, args.rankdir))
+    except (ExprError, GraphTooLarge, TooLargeToDraw, ValueError, OSError) as exc:
+        print(str(exc), file=sys.stderr)  # ExprError reads "line L, column C: message"
+        return 2
+    except RenderError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    if args.out in (None, "-"):
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        with open(args.out, "w", encoding="utf-8") as f:
+            f.write(text)
     return 0
 
 
@@ -22,6 +89,21 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--reload", action="store_true", help="restart on code changes")
     serve.set_defaults(func=_serve)
+
+    render = sub.add_parser(
+        "render",
+        help="draw a program's graph as SVG, DOT, JSON or a micrograd script",
+        description='Example: backprop-lab render "a = Value(2.0); b = a*a + a" -o graph.svg',
+    )
+    render.add_argument("source", help="the program; '-' reads stdin, '@path' reads a file")
+    render.add_argument("-o", "--out", help="output file, format from its extension (default: stdout)")
+    render.add_argument("-f", "--format", choices=["svg", "dot", "json", "py"], help="default: svg")
+    render.add_argument("--var", help="the variable to backpropagate from (default: the last Value)")
+    render.add_argument("--rankdir", choices=["LR", "TB"], default="LR", help="drawing direction")
+    render.add_argument(
+        "--check-gradients", action="store_true", help="add a numerical gradient check (json)"
+    )
+    render.set_defaults(func=_render)
     return parser
 
 

@@ -1,4 +1,7 @@
-"""One error shape for the whole API: ``{"detail": {"message": str, "line": int|null, "column": int|null}}``."""
+"""One error shape for the whole API.
+
+``{"detail": {"message": str, "line": int | null, "column": int | null}}``
+"""
 
 from __future__ import annotations
 
@@ -24,7 +27,11 @@ def _describe(error: dict[str, Any]) -> str:
     message = str(error.get("msg", "invalid value"))
     if error.get("type") == "json_invalid":
         reason = (error.get("ctx") or {}).get("error")
-        return f"the request body is not valid JSON ({reason})" if reason else "the request body is not valid JSON"
+        return (
+            f"the request body is not valid JSON ({reason})"
+            if reason
+            else "the request body is not valid JSON"
+        )
     return f"{where}: {message}" if where else message
 
 

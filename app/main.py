@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 
-from app.routes import pages
+from app.errors import validation_error_handler
+from app.routes import graph, pages
 from app.web import static_files
 
 app = FastAPI(
@@ -21,5 +23,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+app.add_exception_handler(RequestValidationError, validation_error_handler)
 app.mount("/static", static_files, name="static")
 app.include_router(pages.router)
+app.include_router(graph.router)

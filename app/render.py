@@ -8,6 +8,7 @@ Everything here blocks: call it from a worker thread (``run_in_threadpool``), ne
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -155,10 +156,8 @@ def _readable_ids(svg: str) -> str:
 
 def _kill_group(proc: subprocess.Popen) -> None:
     """SIGKILL the process group of ``proc`` and reap it."""
-    try:
+    with contextlib.suppress(ProcessLookupError):  # it may have exited just now
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     proc.communicate()
 
 

@@ -116,7 +116,9 @@ def build_digraph(
         fill = _STYLE["output"] if node.is_output else _STYLE["leaf" if node.is_leaf else "result"]
         dot.node(
             node.id,
-            label="{ " + " | ".join(fields) + " }",
+            # Braces turn a record's fields 90 degrees: with LR they make a row, as micrograd's do;
+            # with TB the fields already form a row.
+            label="{ " + " | ".join(fields) + " }" if rankdir == "LR" else " | ".join(fields),
             shape="record",
             style="filled",
             fillcolor=fill,
@@ -171,26 +173,21 @@ def draw_dot(
 def layout_size(model: GraphModel) -> int:
     """Roughly the nodes dot's layout works on: drawn shapes plus one virtual node per rank an edge skips.
 
-    A value used by ops far downstream (``x*x*x*...``) makes long edges, and dot's cost grows with
-    their total length, not with the number of shapes. Ranks are longest paths, except that a leaf
-    sits just before its first use, as dot's ranking puts it.
+    A value used by ops far apart (``x*x*x*...``) makes long edges, and dot's cost grows with their
+    total length, not with the number of shapes. Each value is ranked as late as it can be (just
+    before its first use), which is where dot's ranking puts a value with one use.
     """
-    operands: dict[str, list[int]] = {}
+    rank = [0] * len(model.nodes)  # of each value's record; its op ellipse sits at rank - 1
+    first_use = [0] * len(model.nodes)  # lowest rank among the records of the results using it
+    used = [False] * len(model.nodes)
+    consumers: dict[int, list[int]] = {}
     for edge in model.edges:
-        operands.setdefault(edge.target, []).append(int(edge.source[1:]))
-    op_rank: dict[int, int] = {}  # result index -> rank of its op shape; the result sits one rank later
-    for node in model.nodes:
-        if not node.is_leaf:
-            inner = [op_rank[s] + 1 for s in operands[node.id] if not model.nodes[s].is_leaf]
-            op_rank[node.topo_index] = max(inner, default=0) + 1
-    leaf_rank: dict[int, int] = {}
-    for target, rank in op_rank.items():
-        for s in operands[f"n{target}"]:
-            if model.nodes[s].is_leaf:
-                leaf_rank[s] = min(leaf_rank.get(s, rank - 1), rank - 1)
-    skipped = 0
-    for target, rank in op_rank.items():
-        for s in operands[f"n{target}"]:
-            source_rank = leaf_rank[s] if s in leaf_rank else op_rank[s] + 1
-            skipped += rank - source_rank - 1
+        consumers.setdefault(int(edge.target[1:]), []).append(int(edge.source[1:]))
+    for node in reversed(model.nodes):  # results before their operands
+        i = node.topo_index
+        rank[i] = first_use[i] - 2 if used[i] else 0
+        for s in consumers.get(i, ()):
+            first_use[s] = min(first_use[s], rank[i]) if used[s] else rank[i]
+            used[s] = True
+    skipped = sum((rank[int(e.target[1:])] - 1) - rank[int(e.source[1:])] - 1 for e in model.edges)
     return drawn_node_count(model) + skipped

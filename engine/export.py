@@ -22,7 +22,7 @@ _RESERVED = {"Value", "math", "print", "float", "tanh", "exp", "log", "sigmoid"}
 _FALLBACK = re.compile(r"n\d+$")
 
 _HELPERS = {
-    "tanh": '''def tanh(x):
+    "tanh": """def tanh(x):
     out = Value(math.tanh(x.data), (x,), "tanh")
 
     def _backward():
@@ -30,8 +30,8 @@ _HELPERS = {
 
     out._backward = _backward
     return out
-''',
-    "exp": '''def exp(x):
+""",
+    "exp": """def exp(x):
     out = Value(math.exp(x.data), (x,), "exp")
 
     def _backward():
@@ -39,8 +39,8 @@ _HELPERS = {
 
     out._backward = _backward
     return out
-''',
-    "log": '''def log(x):
+""",
+    "log": """def log(x):
     out = Value(math.log(x.data), (x,), "log")
 
     def _backward():
@@ -48,8 +48,8 @@ _HELPERS = {
 
     out._backward = _backward
     return out
-''',
-    "sigmoid": '''def sigmoid(x):
+""",
+    "sigmoid": """def sigmoid(x):
     # Written as Backprop Lab computes it, so the data agrees to the last bit.
     z = math.exp(-abs(x.data))
     out = Value(1 / (1 + z) if x.data >= 0 else z / (1 + z), (x,), "sigmoid")
@@ -59,7 +59,7 @@ _HELPERS = {
 
     out._backward = _backward
     return out
-''',
+""",
 }
 
 

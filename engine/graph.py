@@ -174,13 +174,14 @@ class GraphModel:
                 depth[i] = max(depth[i], depth[index[child]] + 1)
 
         forward = [node.id for node in nodes]
+        labels = [node.label for node in nodes]
         return cls(
             nodes=nodes,
             edges=edges,
             output=f"n{len(order) - 1}",
             forward_order=forward,
             backward_order=forward[::-1],
-            gradient_check=check_leaf_gradients(root, order, [n.label for n in nodes]) if check_gradients else None,
+            gradient_check=check_leaf_gradients(root, order, labels) if check_gradients else None,
             prints=[(int(line), str(text)) for line, text in prints],
             stats=Stats(nodes=len(nodes), edges=len(edges), depth=depth[-1]),
         )

@@ -23,6 +23,9 @@ class Settings:
     max_literal_magnitude: float = 1e15
     max_exponent: float = 100.0
     max_eval_seconds: float = 2.0
+    max_eval_steps: int = 100_000  # statements run + loop iterations (max_statements counts the text)
+    max_label_chars: int = 100  # a .label / label= string, and a variable name
+    max_print_chars: int = 20_000  # print(...) output kept per program; the rest is cut off
 
     # Graph rendering (Graphviz dot)
     max_render_nodes: int = 400
@@ -44,6 +47,18 @@ class Settings:
     max_sessions: int = 64
     session_idle_seconds: float = 3_600.0
     max_stream_seconds: float = 1_800.0
+    # Live training sessions (app/sessions.py)
+    max_play_steps_per_second: float = 50.0
+    max_play_seconds: float = 1_800.0  # a play run pauses itself after this long (an abandoned tab stops)
+    max_viewers_per_session: int = 200  # open event streams per session (a lecture hall)
+    max_custom_points: int = 500  # hand-drawn points of the 'custom' dataset
+    live_boundary_resolution: int = 40  # grid of the boundary sent with live events
+    live_boundary_seconds: float = 0.25  # at most one live boundary per this many seconds
+    viewer_queue_events: int = 32  # events a slow viewer may lag behind before the oldest are dropped
+    sse_heartbeat_seconds: float = 15.0
+    evicted_ids_remembered: int = 4_096  # evicted/deleted ids that still answer 410 rather than 404
+    max_graph_svg_edges: int = 1_200  # weights drawn in a datapoint's collapsed SVG graph (dot layout time)
+    max_history_points: int = 5_000  # metrics per GET of a session; a longer history is evenly thinned
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

@@ -46,7 +46,9 @@ HOSTILE = [
 
 
 def svg_of(dot_source: str) -> ET.Element:
-    result = subprocess.run(["dot", "-Tsvg"], input=dot_source.encode("utf-8"), capture_output=True, timeout=30)
+    result = subprocess.run(
+        ["dot", "-Tsvg"], input=dot_source.encode("utf-8"), capture_output=True, timeout=30
+    )
     assert result.returncode == 0, result.stderr
     assert not result.stderr, result.stderr  # no warnings either
     return ET.fromstring(result.stdout)  # raises if the SVG is not well-formed XML
@@ -117,10 +119,11 @@ def test_svg_has_stable_ids_classes_and_tooltips():
     assert texts == ["a", "data 2.0000", "grad 5.0000"]
 
 
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
 @pytest.mark.parametrize("label", HOSTILE)
-def test_hostile_labels_are_escaped_in_dot_and_svg(label):
+def test_hostile_labels_are_escaped_in_dot_and_svg(label, rankdir):
     model = product_model(label)
-    source = to_dot(model)
+    source = to_dot(model, rankdir=rankdir)
     # The structure is intact: exactly one record line per value and no stray statements.
     assert source.count("shape=record") == 3
     svg = svg_of(source)
@@ -129,7 +132,7 @@ def test_hostile_labels_are_escaped_in_dot_and_svg(label):
     assert len(texts) == 3, texts  # the label did not split the record into more fields
     assert shown(texts[0]) == expected(label)
     assert [shown(t) for t in texts[1:]] == ["data 2.0000", "grad 5.0000"]
-    tip = [a.get(XLINK_TITLE) for a in node.iter(SVG + "a")][0]
+    tip = next(a.get(XLINK_TITLE) for a in node.iter(SVG + "a"))
     assert shown(tip) == shown(expected(label) + " (leaf): data 2.0, grad 5.0")
     # No element came out of a label: only Graphviz's own tags are in the SVG.
     assert {el.tag.removeprefix(SVG) for el in svg.iter()} <= {

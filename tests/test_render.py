@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from app.render import (
+    RenderBusy,
     Renderer,
     RenderError,
-    RenderBusy,
     RenderTimeout,
     RenderUnavailable,
     TooLargeToDraw,
@@ -70,7 +70,7 @@ def test_timeout_kills_dot_and_leaves_no_process():
     # Without the layout limits this graph keeps dot busy for minutes.
     limits = ", ".join(f"{name}={value}" for name, value in LAYOUT_LIMITS.items())
     source = to_dot(long_product(100)).replace(limits, "")
-    with pytest.raises(RenderTimeout, match="longer than 0.05 s") as info:
+    with pytest.raises(RenderTimeout, match=r"longer than 0\.05 s") as info:
         renderer.svg(source)
     assert info.value.status_code == 503
     assert "JSON" in info.value.message
@@ -80,7 +80,9 @@ def test_timeout_kills_dot_and_leaves_no_process():
 
 def test_cache_hit_does_not_run_dot_again_and_evicts_oldest():
     renderer = Renderer(Settings(render_cache_entries=2))
-    first, second, third = (to_dot(small_model(), rankdir=r, decimals=d) for r, d in (("LR", 4), ("TB", 4), ("LR", 2)))
+    first, second, third = (
+        to_dot(small_model(), rankdir=r, decimals=d) for r, d in (("LR", 4), ("TB", 4), ("LR", 2))
+    )
     svg = renderer.svg(first)
     assert renderer.svg(first) == svg
     assert renderer.renders == 1

@@ -34,7 +34,10 @@ PYTHON_TYPE = "text/x-python"
 
 _ERRORS = {
     400: {"model": ErrorResponse, "description": "The program has an error (with its line and column)."},
-    422: {"model": ErrorResponse, "description": "The request does not match the schema, or is over a limit."},
+    422: {
+        "model": ErrorResponse,
+        "description": "The request does not match the schema, or is over a limit.",
+    },
 }
 _DRAW_ERRORS = {
     **_ERRORS,
@@ -134,7 +137,9 @@ RankdirQuery = Annotated[Literal["LR", "TB"], Query(description="Drawing directi
     responses={200: {"content": {SVG_TYPE: {}}}, **_DRAW_ERRORS},
     summary="The graph as SVG, for links and <img> tags",
 )
-async def get_graph_svg(source: SourceQuery, output: OutputQuery = None, rankdir: RankdirQuery = "LR") -> Response:
+async def get_graph_svg(
+    source: SourceQuery, output: OutputQuery = None, rankdir: RankdirQuery = "LR"
+) -> Response:
     request = GraphRequest(source=source, output=output, rankdir=rankdir)
     return Response(await run_in_threadpool(graph_svg, request), media_type=SVG_TYPE, headers=SVG_HEADERS)
 
@@ -145,6 +150,8 @@ async def get_graph_svg(source: SourceQuery, output: OutputQuery = None, rankdir
     responses={200: {"content": {DOT_TYPE: {}}}, **_ERRORS},
     summary="The graph as DOT source, for links",
 )
-async def get_graph_dot(source: SourceQuery, output: OutputQuery = None, rankdir: RankdirQuery = "LR") -> Response:
+async def get_graph_dot(
+    source: SourceQuery, output: OutputQuery = None, rankdir: RankdirQuery = "LR"
+) -> Response:
     request = GraphRequest(source=source, output=output, rankdir=rankdir)
     return Response(await run_in_threadpool(graph_dot, request), media_type=DOT_TYPE)

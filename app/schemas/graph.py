@@ -114,7 +114,9 @@ class SpanOut(BaseModel):
 
 class NodeOut(BaseModel):
     id: str = Field(description='"n{topo_index}"; the SVG shape is "node-{id}", its op "op-{id}".')
-    label: str = Field(description="What the drawing shows: variable name, else the Value's label, else empty.")
+    label: str = Field(
+        description="What the drawing shows: variable name, else the Value's label, else empty."
+    )
     name: str | None = Field(description="Program variable bound to this exact Value, if any.")
     op: Literal["leaf", "add", "mul", "pow", "relu", "tanh", "exp", "log", "sigmoid"]
     op_symbol: str = Field(description='micrograd\'s _op: "+", "*", "**2", "ReLU", "tanh"...; "" for a leaf.')
@@ -159,8 +161,38 @@ class StatsOut(BaseModel):
     depth: int = Field(description="Ops on the longest leaf-to-output path.")
 
 
+# The answer for "a = Value(3.0)\nb = a + a": two edges from a, so a.grad is 2.
+_A_PLUS_A = {
+    "nodes": [
+        {
+            "id": "n0", "label": "a", "name": "a", "op": "leaf", "op_symbol": "", "exponent": None,
+            "data": 3.0, "grad": 2.0, "is_leaf": True, "is_output": False, "topo_index": 0,
+            "span": {"line": 1, "column": 5, "end_line": 1, "end_column": 15},
+        },
+        {
+            "id": "n1", "label": "b", "name": "b", "op": "add", "op_symbol": "+", "exponent": None,
+            "data": 6.0, "grad": 1.0, "is_leaf": False, "is_output": True, "topo_index": 1, "span": None,
+        },
+    ],
+    "edges": [
+        {"id": "e0", "source": "n0", "target": "n1", "position": 0, "local_grad": 1.0, "contribution": 1.0},
+        {"id": "e1", "source": "n0", "target": "n1", "position": 1, "local_grad": 1.0, "contribution": 1.0},
+    ],
+    "output": "n1",
+    "forward_order": ["n0", "n1"],
+    "backward_order": ["n1", "n0"],
+    "gradient_check": None,
+    "prints": [],
+    "stats": {"nodes": 2, "edges": 2, "depth": 1},
+    "svg_available": True,
+    "svg_unavailable_reason": None,
+}  # fmt: skip
+
+
 class GraphResponse(BaseModel):
-    """The expression graph with data and grad on every node. """
+    """The expression graph with data and grad on every node."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_A_PLUS_A]})
 
     nodes: list[NodeOut]
     edges: list[EdgeOut]

@@ -1,0 +1,480 @@
+"""Run a checked AST by walking it: nothing is compiled, and only the language's own values exist.
+
+Values at run time are plain Python objects: ``Value``s, ints and floats (plain numbers), strings,
+lists and tuples, ranges/zip/enumerate, engine.nn models, and the ``library`` kinds (functions,
+methods, micrograd's modules). Every limit is counted here while running: steps (statements and
+loop iterations), nodes (Values made) and the time.
+"""
+
+from __future__ import annotations
+
+import ast
+import random
+import time
+from itertools import count as counter
+from typing import Any
+
+from engine.expr import library
+from engine.expr.check import OPERATOR_SYMBOLS
+from engine.expr.errors import ExprError, Positions, Span
+from engine.expr.numbers import fold, is_number
+from engine.expr.text import describe, format_field, render
+from engine.nn import MLP, Layer, Neuron
+from engine.settings import Settings
+from engine.value import Value
+
+# MLP(...) without a seed= still builds the same model on every run of the same program.
+PROGRAM_SEED = 1337
+
+
+class Interpreter:
+    def __init__(self, positions: Positions, settings: Settings, started: float | None = None):
+        self.positions = positions
+        self.settings = settings
+        self.deadline = (time.monotonic() if started is None else started) + settings.max_eval_seconds
+        self.rng = random.Random(PROGRAM_SEED)
+        self.env: dict[str, Any] = {}  # the program's variables (comprehensions have their own scopes)
+        self.scopes: list[dict[str, Any]] = []
+        self.literal_spans: dict[str, Span] = {}  # variables bound directly to a number literal
+        self.loop_names: set[str] = set()  # variables last bound by a for loop, not an assignment
+        self.assigned: dict[str, int] = {}  # variable -> when it was last assigned
+        self._clock = counter()
+        self.leaf_spans: dict[Value, Span] = {}
+        self.prints: list[tuple[int, str]] = []
+        self._print_chars = 0
+        self.backward_value: Value | None = None
+        self.backward_name: str | None = None
+        self.final_value: Any = None  # a bare expression as the last statement, as in a notebook cell
+        self.final_node: ast.expr | None = None
+        self.data_written = False
+        self.steps = 0
+        self.seen: set[Value] = set()
+        self.current: ast.stmt | None = None  # the statement running: where errors without a node point
+        self.here: ast.AST | None = None  # the operation running in it, if known (a leaf's op)
+
+    # ---------------------------------------------------------------- limits
+
+    def where(self, node: ast.AST | None) -> tuple[int | None, int | None]:
+        node = node if node is not None else self.here or self.current
+        return self.positions.start(node) if node is not None else (None, None)
+
+    def error(self, message: str, node: ast.AST | None) -> ExprError:
+        return ExprError(message, *self.where(node))
+
+    def step(self, node: ast.AST) -> None:
+        """One statement or loop iteration: count it and watch the clock."""
+        self.steps += 1
+        if self.steps > self.settings.max_eval_steps:
+            raise self.error(
+                f"the program runs too long: more than {self.settings.max_eval_steps} steps "
+                "(statements run and loop iterations)",
+                node,
+            )
+        if time.monotonic() > self.deadline:
+            raise self.error(f"the program took longer than {self.settings.max_eval_seconds:g} s", node)
+
+    def count(self, value: Value, node: ast.AST | None) -> Value:
+        """Count the Values ``value`` brought into being (those not seen before) against max_nodes."""
+        stack = [value]
+        while stack:
+            v = stack.pop()
+            if v in self.seen:
+                continue
+            self.seen.add(v)
+            if len(self.seen) > self.settings.max_nodes:
+                raise self.error(f"the program makes more than {self.settings.max_nodes} nodes", node)
+            stack.extend(v._prev)
+        if time.monotonic() > self.deadline:
+            raise self.error(f"the program took longer than {self.settings.max_eval_seconds:g} s", node)
+        return value
+
+    def count_all(self, values: list[Value], node: ast.AST | None) -> None:
+        for v in values:
+            self.count(v, node)
+
+    def reserve(self, nodes: int, what: str, node: ast.AST) -> None:
+        """Refuse before making ``nodes`` Values at once (a model, a forward pass) if they would not fit."""
+        if len(self.seen) + nodes > self.settings.max_nodes:
+            raise self.error(
+                f"{what} would make {nodes} nodes; the program may make {self.settings.max_nodes} "
+                f"and has made {len(self.seen)}",
+                node,
+            )
+
+    # ---------------------------------------------------------------- leaves
+
+    def literal_span(self, node: ast.AST | None) -> Span | None:
+        """The span of the number literal behind ``node``: ``4.0``, ``-4.0``, or a variable bound to one."""
+        if _is_literal(node):
+            return self.positions.span(node)
+        if isinstance(node, ast.Name) and not any(node.id in scope for scope in self.scopes):
+            return self.literal_spans.get(node.id)
+        return None
+
+    def new_leaf(self, data: float, label: str, span: Span | None) -> Value:
+        leaf = Value(data, label=label)
+        if span is not None:
+            self.leaf_spans[leaf] = span
+        return self.count(leaf, None)
+
+    def leaf(self, number: Any, origin: ast.AST | None, negated: bool = False) -> Value:
+        """A plain number turned into a leaf Value, labelled by its variable, placed at its literal."""
+        label = origin.id if isinstance(origin, ast.Name) else ""
+        if negated and label:
+            label = "-" + label
+        return self.new_leaf(float(number), label, self.literal_span(origin))
+
+    # ---------------------------------------------------------------- statements
+
+    def run(self, tree: ast.Module) -> None:
+        for i, statement in enumerate(tree.body):
+            value = self.execute(statement)
+            last = i == len(tree.body) - 1 and isinstance(statement, ast.Expr)
+            if last and (is_number(value) or isinstance(value, Value)):
+                self.final_value, self.final_node = value, statement.value
+
+    def execute(self, node: ast.stmt) -> Any:
+        self.current, self.here = node, None
+        self.step(node)
+        if isinstance(node, ast.Expr):
+            return self.eval(node.value)
+        if isinstance(node, ast.Assign):
+            value = self.eval(node.value)
+            for target in node.targets:
+                self.assign(target, value, node.value, "assign")
+        elif isinstance(node, ast.AugAssign):
+            self._augmented(node)
+        elif isinstance(node, ast.For):
+            for item in self._iterable(node.iter, "a loop"):
+                self.step(node)
+                self.assign(node.target, item, None, "loop")
+                for statement in node.body:
+                    self.execute(statement)
+                self.current = node
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            self._import(node)
+        return None
+
+    def _augmented(self, node: ast.AugAssign) -> None:
+        target = node.target
+        if isinstance(target, ast.Name):
+            current = self.lookup(target.id, target)
+            value = self.eval(node.value)
+            self.assign(target, self.binop(node.op, current, value, target, node.value, node), None, "assign")
+        else:  # an attribute: p.data += -0.1 * p.grad
+            obj = self.eval(target.value)
+            current = self._get_attribute(obj, target)
+            value = self.eval(node.value)
+            result = self.binop(node.op, current, value, None, node.value, node)
+            self._set_attribute(obj, target, result)
+
+    def assign(self, target: ast.expr, value: Any, value_node: ast.expr | None, how: str) -> None:
+        """Bind ``target``; "assign" (not "loop" or "comprehension") labels an unlabelled Value."""
+        if isinstance(target, ast.Name):
+            name = target.id
+            if how == "comprehension":
+                self.scopes[-1][name] = value
+                return
+            self.env[name] = value
+            if how == "assign":
+                self.loop_names.discard(name)
+                self.assigned[name] = next(self._clock)
+                if isinstance(value, Value) and not value.label:
+                    value.label = name
+            else:
+                self.loop_names.add(name)
+            span = self.literal_span(value_node) if how == "assign" and _is_literal(value_node) else None
+            if span is not None:
+                self.literal_spans[name] = span
+            else:
+                self.literal_spans.pop(name, None)
+        elif isinstance(target, ast.Tuple | ast.List):
+            if not isinstance(value, list | tuple):
+                raise self.error(f"cannot unpack {describe(value)} into names", target)
+            if len(value) != len(target.elts):
+                raise self.error(f"cannot unpack {len(value)} values into {len(target.elts)} names", target)
+            nodes: list[Any] = [None] * len(value)
+            if isinstance(value_node, ast.Tuple | ast.List) and len(value_node.elts) == len(value):
+                nodes = value_node.elts
+            for element, item, item_node in zip(target.elts, value, nodes):
+                self.assign(element, item, item_node, how)
+        else:  # ast.Attribute; check.py refuses the rest
+            obj = self.eval(target.value)
+            self._set_attribute(obj, target, value)
+
+    def _import(self, node: ast.Import | ast.ImportFrom) -> None:
+        """micrograd's modules bind their names; any other import is ignored (nothing can use it)."""
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name in library.MODULES:
+                    name = alias.asname or "micrograd"
+                    self.env[name] = library.MODULES[alias.name if alias.asname else "micrograd"]
+            return
+        module = library.MODULES.get(node.module or "") if node.level == 0 else None
+        if module is None:
+            return
+        for alias in node.names:
+            if alias.name == "*":
+                self.env.update(module.members)
+            elif alias.name in module.members:
+                self.env[alias.asname or alias.name] = module.members[alias.name]
+            else:
+                raise self.error(
+                    f"cannot import '{alias.name}' from {module.name}; it has {', '.join(module.members)}",
+                    node,
+                )
+
+    # ---------------------------------------------------------------- expressions
+
+    def eval(self, node: ast.expr) -> Any:
+        method = getattr(self, "_eval_" + type(node).__name__)
+        return method(node)
+
+    def _eval_Constant(self, node: ast.Constant) -> Any:
+        return node.value
+
+    def _eval_Name(self, node: ast.Name) -> Any:
+        return self.lookup(node.id, node)
+
+    def lookup(self, name: str, node: ast.AST) -> Any:
+        for scope in reversed(self.scopes):
+            if name in scope:
+                return scope[name]
+        if name in self.env:
+            return self.env[name]
+        if name in library.BUILTINS:
+            return library.BUILTINS[name]
+        raise self.error(f"name '{name}' is not defined", node)
+
+    def _eval_Attribute(self, node: ast.Attribute) -> Any:
+        return self._get_attribute(self.eval(node.value), node)
+
+    def _get_attribute(self, obj: Any, node: ast.Attribute) -> Any:
+        try:
+            return library.get_attribute(self, obj, node)
+        except ExprError as exc:
+            raise exc.at(*self.positions.attribute(node)) from None
+
+    def _set_attribute(self, obj: Any, node: ast.Attribute, value: Any) -> None:
+        try:
+            library.set_attribute(self, obj, node, value)
+        except ExprError as exc:
+            raise exc.at(*self.positions.attribute(node)) from None
+
+    def _eval_Call(self, node: ast.Call) -> Any:
+        func = node.func
+        if isinstance(func, ast.Name) and not self._defined(func.id):
+            raise self.error(
+                f"function '{func.id}' is not available; allowed functions: {library.ALLOWED_FUNCTIONS}", func
+            )
+        callee = self.eval(func)
+        call = library.Call(
+            node=node,
+            name=_call_name(func),
+            args=[self.eval(a) for a in node.args],
+            arg_nodes=list(node.args),
+            kwargs={k.arg: self.eval(k.value) for k in node.keywords},
+            kw_nodes={k.arg: k.value for k in node.keywords},
+        )
+        self.here = node
+        try:
+            if isinstance(callee, library.Builtin):
+                return callee.run(self, call)
+            if isinstance(callee, library.BoundMethod):
+                return library.call_method(self, callee, call)
+            if isinstance(callee, MLP | Layer | Neuron):
+                return library.call_module(self, callee, call)
+        except ExprError as exc:
+            raise exc.at(*self.where(node)) from None
+        raise self.error(f"{_subject(func)} is {describe(callee)}, not a function", func)
+
+    def _defined(self, name: str) -> bool:
+        return any(name in scope for scope in self.scopes) or name in self.env or name in library.BUILTINS
+
+    def _eval_BinOp(self, node: ast.BinOp) -> Any:
+        # Walk a left-leaning chain (a + b + c + ...) in a loop, so its length costs no recursion.
+        chain = []
+        left_node: ast.expr = node
+        while isinstance(left_node, ast.BinOp):
+            chain.append(left_node)
+            left_node = left_node.left
+        value = self.eval(left_node)
+        for op_node in reversed(chain):
+            right = self.eval(op_node.right)
+            value = self.binop(op_node.op, value, right, left_node, op_node.right, op_node)
+            left_node = op_node
+        return value
+
+    def binop(
+        self, op: ast.operator, left: Any, right: Any, left_node: Any, right_node: Any, node: ast.AST
+    ) -> Any:
+        """``left op right`` for Values and plain numbers, making the nodes Python would with engine.Value."""
+        symbol = OPERATOR_SYMBOLS[type(op)]
+        for operand, operand_node in ((left, left_node), (right, right_node)):
+            if not (is_number(operand) or isinstance(operand, Value)):
+                raise self.error(
+                    f"unsupported operand for {symbol}: {describe(operand)}", operand_node or node
+                )
+        if isinstance(op, ast.Pow):
+            if isinstance(right, Value):
+                raise self.error(
+                    "exponent must be a number (a Value ** Value has no micrograd rule)", right_node or node
+                )
+            if not abs(right) <= self.settings.max_exponent:
+                raise self.error(
+                    f"exponent {right:g} is out of range: |exponent| <= {self.settings.max_exponent:g}",
+                    right_node or node,
+                )
+        if is_number(left) and is_number(right):
+            return fold(op, left, right)
+        self.here = node
+        return self.count(self._value_op(op, left, right, left_node, right_node), node)
+
+    def _value_op(self, op: ast.operator, left: Any, right: Any, left_node: Any, right_node: Any) -> Value:
+        # Mirrors engine.value.Value's methods (and Python's reflected-operator dispatch) step by step,
+        # making each leaf where Value(other) would be made, so the graph is the one Python would build.
+        if isinstance(op, ast.Pow):
+            return left**right
+        if isinstance(op, ast.Add | ast.Mult):
+            if not isinstance(left, Value):  # number + Value -> Value.__radd__ -> self + Value(other)
+                left, right, left_node, right_node = right, left, right_node, left_node
+            if not isinstance(right, Value):
+                right = self.leaf(right, right_node)
+            return left + right if isinstance(op, ast.Add) else left * right
+        if isinstance(op, ast.Sub):
+            if not isinstance(left, Value):  # number - Value -> other + (-self) -> (-self) + Value(other)
+                return -right + self.leaf(left, left_node)
+            if not isinstance(right, Value):  # Value - number -> self + (-other): the leaf holds -other
+                return left + self.leaf(-right, right_node, negated=True)
+            return left - right
+        if not isinstance(left, Value):  # number / Value -> other * self**-1 -> self**-1 * Value(other)
+            return right**-1 * self.leaf(left, left_node)
+        if not isinstance(right, Value):  # Value / number -> self * Value(other)**-1
+            right = self.leaf(right, right_node)
+        return left / right
+
+    def _eval_UnaryOp(self, node: ast.UnaryOp) -> Any:
+        operand = self.eval(node.operand)
+        if is_number(operand):
+            return -operand if isinstance(node.op, ast.USub) else operand
+        if isinstance(operand, Value):
+            return self.count(-operand, node) if isinstance(node.op, ast.USub) else operand
+        sign = "-" if isinstance(node.op, ast.USub) else "+"
+        raise self.error(f"unsupported operand for unary {sign}: {describe(operand)}", node.operand)
+
+    def _eval_List(self, node: ast.List) -> list:
+        return [self.eval(e) for e in node.elts]
+
+    def _eval_Tuple(self, node: ast.Tuple) -> tuple:
+        return tuple(self.eval(e) for e in node.elts)
+
+    def _eval_Subscript(self, node: ast.Subscript) -> Any:
+        obj = self.eval(node.value)
+        if not isinstance(obj, list | tuple | range):
+            raise self.error(f"{describe(obj)} cannot be indexed", node.value)
+        if isinstance(node.slice, ast.Slice):
+            parts = [node.slice.lower, node.slice.upper, node.slice.step]
+            bounds = [None if p is None else self._index(p) for p in parts]
+            if bounds[2] == 0:
+                raise self.error("a slice step must not be zero", node.slice.step)
+            return obj[slice(*bounds)]
+        index = self._index(node.slice)
+        if not -len(obj) <= index < len(obj):
+            raise self.error(
+                f"index {index} is out of range for {describe(obj)} of length {len(obj)}", node.slice
+            )
+        return obj[index]
+
+    def _index(self, node: ast.expr) -> int:
+        index = self.eval(node)
+        if not isinstance(index, int) or isinstance(index, bool):
+            shown = repr(index) if is_number(index) else describe(index)
+            raise self.error(f"an index must be a whole number, not {shown}", node)
+        return index
+
+    def _eval_ListComp(self, node: ast.ListComp | ast.GeneratorExp) -> list:
+        """``[elt for a in xs for b in ys]`` (a generator is made eagerly: the same Values result)."""
+        generators = node.generators
+        out: list[Any] = []
+        self.scopes.append({})
+        try:
+            iterators = [iter(self._iterable(generators[0].iter, "a comprehension"))]
+            while iterators:
+                level = len(iterators) - 1
+                try:
+                    item = next(iterators[-1])
+                except StopIteration:
+                    iterators.pop()
+                    continue
+                self.step(generators[level].target)
+                self.assign(generators[level].target, item, None, "comprehension")
+                if level == len(generators) - 1:
+                    out.append(self.eval(node.elt))
+                else:
+                    iterators.append(iter(self._iterable(generators[level + 1].iter, "a comprehension")))
+        finally:
+            self.scopes.pop()
+        return out
+
+    _eval_GeneratorExp = _eval_ListComp
+
+    def _iterable(self, node: ast.expr, what: str) -> Any:
+        try:
+            return library.iterable(self.eval(node), what)
+        except ExprError as exc:
+            raise exc.at(*self.where(node)) from None
+
+    def _eval_JoinedStr(self, node: ast.JoinedStr) -> str:
+        budget = self.settings.max_print_chars  # strings only end up in prints and labels
+        parts: list[str] = []
+        used = 0
+        for part in node.values:
+            if used > budget:
+                break
+            if isinstance(part, ast.Constant):
+                parts.append(part.value)
+            else:
+                value = self.eval(part.value)
+                spec = "".join(c.value for c in part.format_spec.values) if part.format_spec else ""
+                try:
+                    parts.append(format_field(value, part.conversion, spec, budget - used + 1))
+                except ExprError as exc:
+                    raise exc.at(*self.where(part.value)) from None
+            used += len(parts[-1])
+        return render("".join(parts), budget)
+
+    # ---------------------------------------------------------------- effects
+
+    def record_print(self, line: int, text: str) -> None:
+        room = self.settings.max_print_chars - self._print_chars
+        if room <= 0:
+            return
+        if len(text) >= room:
+            text = text[: max(room - 1, 0)] + "… (output cut off)"
+        self._print_chars += len(text) + 1
+        self.prints.append((line, text))
+
+    def backward(self, owner: Any, origin: ast.expr | None) -> None:
+        """``x.backward()``: backpropagate now (later prints show the grads) and make ``x`` the output."""
+        value = self.leaf(owner, origin) if is_number(owner) else owner
+        value.backward()
+        self.backward_value = value
+        self.backward_name = origin.id if isinstance(origin, ast.Name) else None
+
+
+def _is_literal(node: ast.AST | None) -> bool:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        node = node.operand
+    return isinstance(node, ast.Constant) and is_number(node.value)
+
+
+def _call_name(func: ast.expr) -> str:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return "this"
+
+
+def _subject(func: ast.expr) -> str:
+    return f"'{func.id}'" if isinstance(func, ast.Name) else "this"

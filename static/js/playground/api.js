@@ -1,0 +1,81 @@
+// The graph API (app/routes/graph.py): one JSON call for the numbers, one SVG call for the drawing.
+
+import { num } from "./format.js";
+
+/** An API answer that is not 2xx: its message, and the source line/column when the program is wrong. */
+export class ApiError extends Error {
+  constructor(status, message, line = null, column = null) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.line = line;
+    this.column = column;
+  }
+}
+
+async function post(path, body, signal, accept) {
+  let response;
+  try {
+    response = await fetch(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: accept },
+      body: JSON.stringify(body),
+      signal,
+    });
+  } catch (err) {
+    if (err.name === "AbortError") throw err;
+    throw new ApiError(0, "The server cannot be reached. Is it still running?");
+  }
+  if (!response.ok) throw await toApiError(response);
+  return response;
+}
+
+async function toApiError(response) {
+  let detail = null;
+  try {
+    detail = (await response.json()).detail;
+  } catch {
+    // not JSON (a proxy's error page, say): fall through to the status text
+  }
+  if (detail && typeof detail === "object" && typeof detail.message === "string") {
+    return new ApiError(response.status, detail.message, detail.line ?? null, detail.column ?? null);
+  }
+  if (typeof detail === "string") return new ApiError(response.status, detail);
+  return new ApiError(response.status, `The server answered ${response.status} ${response.statusText}`.trim());
+}
+
+/** Decode the non-finite strings into numbers, once, so the rest of the page sees plain numbers. */
+function decodeGraph(graph) {
+  for (const node of graph.nodes) {
+    node.data = num(node.data);
+    node.grad = num(node.grad);
+    node.exponent = num(node.exponent);
+  }
+  for (const edge of graph.edges) {
+    edge.local_grad = num(edge.local_grad);
+    edge.contribution = num(edge.contribution);
+  }
+  for (const check of graph.gradient_check || []) {
+    for (const key of ["analytic", "numeric", "abs_error", "relative_error"]) check[key] = num(check[key]);
+  }
+  return graph;
+}
+
+/** POST /api/graph: nodes, edges, orders, gradient check. */
+export async function fetchGraph(body, signal) {
+  const response = await post("/api/graph", body, signal, "application/json");
+  return decodeGraph(await response.json());
+}
+
+/** POST /api/graph/svg: the drawing as SVG text. */
+export async function fetchSvg(body, signal) {
+  const response = await post("/api/graph/svg", body, signal, "image/svg+xml");
+  return response.text();
+}
+
+/** POST /api/graph/{dot,python,svg}: the export as a Blob. */
+export async function fetchExport(kind, body) {
+  const accept = { svg: "image/svg+xml", dot: "text/vnd.graphviz", python: "text/x-python" }[kind];
+  const response = await post(`/api/graph/${kind}`, body, undefined, accept);
+  return response.blob();
+}

@@ -1,0 +1,591 @@
+// The playground page: wires the editor, the graph, the side panel, the stepper and the URL together.
+//
+// One run = POST /api/graph (numbers, orders, gradient check), then, only when the graph's shape
+// changed, POST /api/graph/svg (the drawing). When only numbers changed (a leaf was nudged), they
+// are written into the drawing in place, so the layout, pan and zoom stay where they are.
+
+import { ApiError, fetchGraph, fetchSvg } from "./api.js";
+import { $, $$, h, isTyping, replaceChildren } from "./dom.js";
+import { Editor } from "./editor.js";
+import { EXAMPLES } from "./examples.js";
+import { copyText, exportAs, Menu } from "./export.js";
+import { fmt } from "./format.js";
+import { GraphView } from "./graph-view.js";
+import { renderNodeTable } from "./node-table.js";
+import { findLiteral, formatLiteral, nudge } from "./nudge.js";
+import { Panel } from "./panel.js";
+import { Stepper } from "./stepper.js";
+import { readState, shareUrl, writeState } from "./url.js";
+
+const AUTO_RUN_MS = 650; // after the last keystroke
+const BUSY_AFTER_MS = 250; // show "Running…" only when a run is slow enough to notice
+
+const state = {
+  rankdir: "LR",
+  output: null,
+  graph: null, // the last graph that ran
+  drawn: "none", // "svg" | "table" | "none"
+  drawnKey: null, // shape of the drawing on screen: same key => update numbers in place
+  selected: null, // {id, kind}
+  baseline: null, // {leafId, x0, out0, grad0}: the leaf's value when it was selected
+  leafLiteral: null, // {id, line, from, to, text}: where the last leaf edit wrote its number
+  leafEditSource: null, // the program text a leaf edit produced
+  gradientCheckNote: null,
+  running: false,
+  rerun: false,
+  autoTimer: null,
+  source: "", // the program of state.graph
+};
+
+const els = {
+  grid: $("#pg-grid"),
+  canvas: $("#graph-canvas"),
+  host: $("#graph-host"),
+  message: $("#graph-message"),
+  tooltip: $("#graph-tooltip"),
+  busy: $("#graph-busy"),
+  stale: $("#graph-stale"),
+  legend: $("#graph-legend"),
+  legendMax: $("#legend-max"),
+  errorBar: $("#error-bar"),
+  errorWhere: $("#error-where"),
+  errorMessage: $("#error-message"),
+  errorGoto: $("#error-goto"),
+  prints: $("#prints"),
+  printsText: $("#prints-text"),
+  status: $("#status"),
+  outputSelect: $("#output-select"),
+  examples: $("#examples"),
+  colourBtn: $("#colour-btn"),
+  playBtn: $("#play-btn"),
+  caption: $("#step-caption"),
+  progress: $("#step-progress-bar"),
+  panel: $("#node-panel"),
+  sharePop: $("#share-pop"),
+  shareUrl: $("#share-url"),
+  shareNote: $("#share-note"),
+  shareBtn: $("#share-btn"),
+  help: $("#help-dialog"),
+};
+
+// ---------------------------------------------------------------------------------------- parts
+
+const editor = new Editor($("#source"), {
+  onRun: () => runNow(),
+  onChange: (origin) => {
+    if (origin === "setValue" || origin === "+leaf") return; // the caller runs
+    scheduleRun();
+  },
+  onEscape: () => $("#run-btn").focus(),
+});
+
+const view = new GraphView(els.canvas, {
+  onSelect: (id, kind) => select(id, kind),
+  tooltip: els.tooltip,
+  message: els.message,
+});
+
+const panel = new Panel(els.panel, $("#node-panel-body"), {
+  onSelect: (id, kind) => select(id, kind, { reveal: true }),
+  onPeek: (id) => view.hover(id),
+  onLeafValue: (id, value) => setLeaf(id, value),
+  onLeafReset: (id) => state.baseline && setLeaf(id, state.baseline.x0),
+});
+
+const stepper = new Stepper({
+  onChange: (step) => view.setStep(step),
+  onCaption: (text, progress) => {
+    els.caption.textContent = text;
+    els.progress.style.width = `${Math.round(progress * 100)}%`;
+  },
+  onPlaying: (playing) => {
+    els.playBtn.setAttribute("aria-pressed", String(playing));
+    els.playBtn.querySelector(".play-label").textContent = playing ? "Pause" : "Play";
+  },
+});
+
+// ---------------------------------------------------------------------------------------- running
+
+function scheduleRun() {
+  clearTimeout(state.autoTimer);
+  state.autoTimer = setTimeout(() => run(), AUTO_RUN_MS);
+}
+
+function runNow() {
+  clearTimeout(state.autoTimer);
+  return run();
+}
+
+/** Run the editor's program. One request at a time; edits made meanwhile run right after. */
+async function run() {
+  if (state.running) {
+    state.rerun = true;
+    return;
+  }
+  state.running = true;
+  const busyTimer = setTimeout(() => (els.busy.hidden = false), BUSY_AFTER_MS);
+  const source = editor.getValue();
+  const body = { source, output: state.output, rankdir: state.rankdir };
+  try {
+    const graph = await loadGraph(body);
+    await show(graph, body);
+    clearError();
+    writeState({ source, output: state.output, rankdir: state.rankdir });
+  } catch (err) {
+    showError(err);
+  } finally {
+    clearTimeout(busyTimer);
+    els.busy.hidden = true;
+    state.running = false;
+    if (state.rerun) {
+      state.rerun = false;
+      run();
+    }
+  }
+}
+
+/** The graph with a gradient check; without it when the check alone is over its limit. */
+async function loadGraph(body) {
+  state.gradientCheckNote = null;
+  try {
+    return await fetchGraph({ ...body, check_gradients: true });
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 422 && /gradient check/i.test(err.message)) {
+      state.gradientCheckNote = `Skipped for this graph: ${err.message}.`;
+      return fetchGraph({ ...body, check_gradients: false });
+    }
+    if (err instanceof ApiError && err.status === 400 && body.output && !err.line) {
+      // The chosen output variable is gone from the program: fall back to the last value.
+      state.output = null;
+      els.outputSelect.value = "";
+      return loadGraph({ ...body, output: null });
+    }
+    throw err;
+  }
+}
+
+/** A key for the drawing's shape: the same key means the same SVG layout. */
+function shapeKey(graph, rankdir) {
+  const nodes = graph.nodes.map((n) => `${n.op_symbol}:${n.label}:${n.is_output ? 1 : 0}`).join(",");
+  const edges = graph.edges.map((e) => `${e.source}>${e.target}`).join(",");
+  return `${rankdir}|${nodes}|${edges}`;
+}
+
+async function show(graph, body) {
+  const key = shapeKey(graph, body.rankdir);
+  const sameShape = key === state.drawnKey;
+  if (sameShape && state.drawn === "svg") {
+    view.updateNumbers(graph);
+  } else if (graph.svg_available) {
+    try {
+      const svg = await fetchSvg(body);
+      showDrawing();
+      view.showSvg(svg, graph);
+      state.drawn = "svg";
+    } catch (err) {
+      if (!(err instanceof ApiError) || ![413, 503].includes(err.status)) throw err;
+      showTable(graph, err.message);
+    }
+  } else {
+    showTable(graph, graph.svg_unavailable_reason);
+  }
+  state.drawnKey = key;
+  const previousSource = state.source;
+  state.graph = graph;
+  state.source = body.source;
+  view.setColourByGrad(view.colourByGrad);
+  updateLegend();
+
+  if (sameShape) {
+    stepper.graph = graph;
+    if (stepper.active) stepper.goTo(stepper.k);
+  } else {
+    stepper.setGraph(graph);
+  }
+  const fromLeafEdit = body.source === state.leafEditSource && sameShape;
+  if (!fromLeafEdit) state.leafLiteral = null;
+  if (state.selected && sameShape) {
+    if (!fromLeafEdit && previousSource !== body.source) state.baseline = null;
+    renderPanel();
+    view.select(state.selected.id, state.selected.kind);
+  } else if (state.selected) {
+    closePanel(false);
+  }
+  updateOutputs(graph);
+  updatePrints(graph);
+  updateStatus(graph);
+}
+
+function showDrawing() {
+  els.message.hidden = true;
+  els.canvas.hidden = false;
+  els.host.classList.remove("is-table");
+}
+
+function showTable(graph, reason) {
+  view.clear();
+  state.drawn = "table";
+  els.canvas.hidden = true;
+  els.message.hidden = false;
+  els.host.classList.add("is-table");
+  renderNodeTable(els.message, graph, {
+    title: "This graph is too large to draw",
+    reason: reason || "The server does not draw graphs this large.",
+    onSelect: (id, kind) => select(id, kind),
+  });
+}
+
+// ---------------------------------------------------------------------------------------- errors
+
+function showError(err) {
+  const isApi = err instanceof ApiError;
+  const message = err && err.message ? err.message : String(err);
+  els.errorBar.hidden = false;
+  if (isApi && err.line) {
+    els.errorWhere.textContent = `Line ${err.line}${err.column ? `, column ${err.column}` : ""}:`;
+    editor.markError(err.line, err.column, message);
+    els.errorGoto.hidden = false;
+    els.errorGoto.onclick = () => editor.goTo(err.line, err.column);
+  } else {
+    els.errorWhere.textContent = isApi && err.status >= 500 ? "Server:" : "Error:";
+    editor.clearError();
+    els.errorGoto.hidden = true;
+  }
+  els.errorMessage.textContent = message;
+  const hasGraph = state.graph !== null;
+  els.stale.hidden = !hasGraph;
+  els.host.classList.toggle("is-stale", hasGraph);
+  if (!hasGraph) {
+    els.canvas.hidden = true;
+    els.message.hidden = false;
+    replaceChildren(
+      els.message,
+      h(
+        "div",
+        { class: "empty-state" },
+        h("h3", {}, "No graph yet"),
+        h("p", {}, "Fix the program on the left and it runs again by itself (or press Ctrl+Enter)."),
+      ),
+    );
+  }
+  els.status.textContent = "";
+}
+
+function clearError() {
+  els.errorBar.hidden = true;
+  els.stale.hidden = true;
+  els.host.classList.remove("is-stale");
+  editor.clearError();
+}
+
+// ---------------------------------------------------------------------------------------- side bits
+
+function updateOutputs(graph) {
+  const names = [];
+  for (const node of graph.nodes) if (node.name && !names.includes(node.name)) names.push(node.name);
+  const output = graph.nodes[Number(graph.output.slice(1))];
+  const select = els.outputSelect;
+  const current = state.output;
+  replaceChildren(
+    select,
+    h("option", { value: "" }, `last value${output.name && !current ? ` (${output.name})` : ""}`),
+    names.map((name) => h("option", { value: name }, name)),
+  );
+  select.value = current && names.includes(current) ? current : "";
+}
+
+function updatePrints(graph) {
+  const lines = graph.prints || [];
+  els.prints.hidden = lines.length === 0;
+  els.printsText.textContent = lines.map((p) => p.text).join("\n");
+}
+
+function updateStatus(graph) {
+  const s = graph.stats;
+  els.status.textContent = `${s.nodes} values · ${s.edges} edges · depth ${s.depth}`;
+}
+
+function updateLegend() {
+  const on = view.colourByGrad && state.graph !== null;
+  els.legend.hidden = !on;
+  if (on) els.legendMax.textContent = fmt(view.maxAbsGrad());
+}
+
+function outputName() {
+  const graph = state.graph;
+  const out = graph.nodes[Number(graph.output.slice(1))];
+  return out.label || "out";
+}
+
+// ---------------------------------------------------------------------------------------- selection
+
+function select(id, kind = "value", { reveal = false } = {}) {
+  const node = state.graph?.nodes[Number(id.slice(1))];
+  if (!node) return;
+  const changed = !state.selected || state.selected.id !== id;
+  state.selected = { id, kind };
+  if (changed) {
+    state.baseline = null;
+    state.leafLiteral = null;
+  }
+  const wasOpen = panel.isOpen;
+  renderPanel();
+  view.select(id, kind);
+  els.grid.classList.add("has-panel");
+  if (!wasOpen) requestAnimationFrame(() => view.resize());
+  if (reveal) view.reveal(id);
+}
+
+function renderPanel() {
+  const { id, kind } = state.selected;
+  const graph = state.graph;
+  const node = graph.nodes[Number(id.slice(1))];
+  const out = graph.nodes[Number(graph.output.slice(1))];
+  let editable = false;
+  if (node.is_leaf && kind === "value") {
+    editable = Boolean(literalFor(node));
+    if (!state.baseline || state.baseline.leafId !== id) {
+      state.baseline = { leafId: id, x0: node.data, out0: out.data, grad0: node.grad };
+    }
+  }
+  const base = state.baseline && state.baseline.leafId === id ? state.baseline : null;
+  panel.show(graph, id, kind, {
+    editable,
+    baseline: base,
+    nudge: base ? nudge(base, node.data, out.data) : null,
+    outputName: outputName(),
+    gradientCheckNote: state.gradientCheckNote,
+  });
+}
+
+function closePanel(restoreFocus = true) {
+  const selected = state.selected;
+  panel.close();
+  state.selected = null;
+  state.baseline = null;
+  view.select(null);
+  els.grid.classList.remove("has-panel");
+  requestAnimationFrame(() => view.resize());
+  if (restoreFocus && selected) view.focusNode(selected.id, selected.kind);
+}
+
+// ---------------------------------------------------------------------------------------- leaf edits
+
+/** Where the leaf's number is in the editor now: the last edit's spot, else the graph's span. */
+function literalFor(node) {
+  const lit = state.leafLiteral;
+  if (lit && lit.id === node.id && editor.getLine(lit.line)?.slice(lit.from, lit.to) === lit.text) return lit;
+  if (state.source !== editor.getValue()) return null; // spans describe the program that ran
+  return findLiteral((i) => editor.getLine(i), node.span, node.data);
+}
+
+function setLeaf(id, value) {
+  const node = state.graph.nodes[Number(id.slice(1))];
+  const lit = literalFor(node);
+  if (!lit) return;
+  const text = formatLiteral(value, lit.text);
+  if (text === lit.text) return;
+  editor.replaceRange(text, { line: lit.line, ch: lit.from }, { line: lit.line, ch: lit.to }, "+leaf");
+  editor.flash({ line: lit.line, ch: lit.from }, { line: lit.line, ch: lit.from + text.length });
+  state.leafLiteral = { id, line: lit.line, from: lit.from, to: lit.from + text.length, text };
+  state.leafEditSource = editor.getValue();
+  runNow();
+}
+
+// ---------------------------------------------------------------------------------------- controls
+
+function setRankdir(dir) {
+  if (dir === state.rankdir) return;
+  state.rankdir = dir;
+  for (const btn of $$("[data-rankdir]")) btn.setAttribute("aria-pressed", String(btn.dataset.rankdir === dir));
+  runNow();
+}
+
+function toggleColour() {
+  const on = !view.colourByGrad;
+  view.setColourByGrad(on);
+  els.colourBtn.setAttribute("aria-pressed", String(on));
+  updateLegend();
+}
+
+function setPass(pass) {
+  for (const btn of $$("[data-pass]")) btn.setAttribute("aria-pressed", String(btn.dataset.pass === pass));
+  stepper.setPass(pass);
+}
+
+function loadExample(id) {
+  const example = EXAMPLES.find((e) => e.id === id);
+  if (!example) return;
+  state.output = null;
+  closePanel(false);
+  editor.setValue(example.source);
+  runNow();
+}
+
+function toast(text) {
+  let el = $("#toast");
+  if (!el) {
+    el = h("div", { id: "toast", class: "toast", role: "status" });
+    document.body.appendChild(el);
+  }
+  el.textContent = text;
+  el.classList.add("show");
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => el.classList.remove("show"), 2600);
+}
+
+async function openShare() {
+  const url = shareUrl({ source: editor.getValue(), output: state.output, rankdir: state.rankdir });
+  els.shareUrl.value = url;
+  els.sharePop.hidden = false;
+  els.shareBtn.setAttribute("aria-expanded", "true");
+  const rect = els.shareBtn.getBoundingClientRect();
+  els.sharePop.style.top = `${rect.bottom + 8}px`;
+  els.sharePop.style.right = `${Math.max(8, window.innerWidth - rect.right)}px`;
+  els.shareUrl.focus();
+  els.shareUrl.select();
+  const copied = await copyText(url);
+  els.shareNote.textContent = copied
+    ? "Copied to the clipboard. The program is in the link itself: anyone who opens it sees this graph."
+    : "Press Ctrl+C to copy. The program is in the link itself: anyone who opens it sees this graph.";
+}
+
+function closeShare() {
+  if (els.sharePop.hidden) return false;
+  els.sharePop.hidden = true;
+  els.shareBtn.setAttribute("aria-expanded", "false");
+  els.shareBtn.focus();
+  return true;
+}
+
+function bindControls() {
+  $("#run-btn").addEventListener("click", () => runNow());
+  for (const btn of $$("[data-rankdir]")) btn.addEventListener("click", () => setRankdir(btn.dataset.rankdir));
+  for (const btn of $$("[data-pass]")) btn.addEventListener("click", () => setPass(btn.dataset.pass));
+  els.colourBtn.addEventListener("click", toggleColour);
+  $("#fit-btn").addEventListener("click", () => view.fit());
+  $("#zoom-in").addEventListener("click", () => view.zoomBy(1.25));
+  $("#zoom-out").addEventListener("click", () => view.zoomBy(0.8));
+  $("#step-btn").addEventListener("click", () => stepper.step());
+  $("#step-reset").addEventListener("click", () => stepper.reset());
+  els.playBtn.addEventListener("click", () => stepper.toggle());
+  $("#speed").addEventListener("change", (e) => stepper.setSpeed(Number(e.target.value)));
+  $("#panel-close").addEventListener("click", () => closePanel());
+  els.outputSelect.addEventListener("change", () => {
+    state.output = els.outputSelect.value || null;
+    runNow();
+  });
+
+  for (const example of EXAMPLES) els.examples.appendChild(h("option", { value: example.id }, example.title));
+  els.examples.addEventListener("change", () => {
+    loadExample(els.examples.value);
+    els.examples.value = "";
+  });
+
+  new Menu($("#export-btn"), $("#export-menu"), async (item) => {
+    const kind = item.dataset.export;
+    try {
+      await exportAs(kind, { source: state.source, output: state.output, rankdir: state.rankdir });
+      toast(`Downloaded the ${item.firstChild.textContent.trim()}`);
+    } catch (err) {
+      toast(`Export failed: ${err.message}`);
+    }
+  });
+
+  els.shareBtn.addEventListener("click", () => (els.sharePop.hidden ? openShare() : closeShare()));
+  $("#share-copy").addEventListener("click", async () => {
+    els.shareUrl.select();
+    const copied = await copyText(els.shareUrl.value);
+    els.shareNote.textContent = copied ? "Copied to the clipboard." : "Press Ctrl+C to copy the selected link.";
+  });
+  document.addEventListener("pointerdown", (e) => {
+    if (!els.sharePop.hidden && !els.sharePop.contains(e.target) && !els.shareBtn.contains(e.target)) {
+      els.sharePop.hidden = true;
+      els.shareBtn.setAttribute("aria-expanded", "false");
+    }
+  });
+
+  $("#help-btn").addEventListener("click", () => els.help.showModal());
+  $("#help-close").addEventListener("click", () => els.help.close());
+
+  document.addEventListener("keydown", onKey);
+  window.addEventListener("hashchange", () => {
+    const linked = readState();
+    if (linked.source !== null && linked.source !== editor.getValue()) {
+      applyLinkState(linked);
+      runNow();
+    }
+  });
+}
+
+function onKey(e) {
+  if ((e.ctrlKey || e.metaKey) && e.key === "Enter") {
+    e.preventDefault();
+    runNow();
+    return;
+  }
+  if (e.key === "Escape") {
+    const menu = $("#export-menu");
+    if (!menu.hidden) {
+      menu.hidden = true;
+      $("#export-btn").setAttribute("aria-expanded", "false");
+      $("#export-btn").focus();
+    } else if (closeShare()) {
+      // closed the share popover
+    } else if (els.help.open) {
+      return; // the dialog closes itself
+    } else if (stepper.playing) {
+      stepper.pause();
+    } else if (panel.isOpen) {
+      closePanel();
+    }
+    return;
+  }
+  if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target) || els.help.open) return;
+  const actions = {
+    n: () => stepper.step(),
+    p: () => stepper.toggle(),
+    r: () => stepper.reset(),
+    f: () => view.fit(),
+    "+": () => view.zoomBy(1.25),
+    "=": () => view.zoomBy(1.25),
+    "-": () => view.zoomBy(0.8),
+    d: () => setRankdir(state.rankdir === "LR" ? "TB" : "LR"),
+    c: () => toggleColour(),
+    e: () => editor.focus(),
+    "?": () => els.help.showModal(),
+  };
+  const action = actions[e.key.length === 1 ? e.key.toLowerCase() : e.key];
+  if (action) {
+    e.preventDefault();
+    action();
+  }
+}
+
+function applyLinkState(linked) {
+  state.rankdir = linked.rankdir || "LR";
+  state.output = linked.output;
+  for (const btn of $$("[data-rankdir]")) btn.setAttribute("aria-pressed", String(btn.dataset.rankdir === state.rankdir));
+  editor.setValue(linked.source);
+}
+
+// ---------------------------------------------------------------------------------------- start
+
+function start() {
+  bindControls();
+  const linked = readState();
+  if (linked.source !== null) {
+    applyLinkState(linked);
+  } else {
+    editor.setValue(EXAMPLES[0].source);
+  }
+  stepper.idle();
+  document.body.dataset.ready = "true";
+  if (linked.error) {
+    showError(new Error(linked.error));
+    return;
+  }
+  runNow();
+}
+
+start();

@@ -1,0 +1,107 @@
+// Live loss and accuracy curves (uPlot, loaded as the global `uPlot` by a classic script tag).
+
+const MAX_POINTS = 4000; // beyond this the history is thinned to every other step
+
+const STEP_INCREMENTS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
+const TRAIN = "#4f46e5";
+const TEST = "#e8710a";
+
+function options(title, yRange, width, height) {
+  return {
+    title: "",
+    width,
+    height,
+    legend: { show: false },
+    cursor: { drag: { x: false, y: false } },
+    scales: { x: { time: false }, y: yRange ? { range: yRange } : { auto: true } },
+    axes: [
+      {
+        stroke: "#5f6b85",
+        grid: { stroke: "#eef0f6" },
+        ticks: { stroke: "#dfe3ee" },
+        font: "11px system-ui, sans-serif",
+        size: 28,
+        incrs: STEP_INCREMENTS, // steps are whole numbers
+      },
+      { stroke: "#5f6b85", grid: { stroke: "#eef0f6" }, ticks: { stroke: "#dfe3ee" }, font: "11px system-ui, sans-serif", size: 44 },
+    ],
+    series: [
+      { label: "step" },
+      { label: `train ${title}`, stroke: TRAIN, width: 2, points: { show: false } },
+      { label: `test ${title}`, stroke: TEST, width: 2, dash: [6, 4], points: { show: false } },
+    ],
+  };
+}
+
+class Chart {
+  constructor(container, title, yRange, pick, show) {
+    this.container = container;
+    this.show = show; // (train, test) -> updates the latest values next to the chart
+    this.pick = pick; // metrics -> [train, test]
+    this.data = [[], [], []];
+    this.plot = new uPlot(options(title, yRange, 300, 120), this.data, container);
+    this.pending = false;
+    new ResizeObserver(() => this.#fit()).observe(container);
+  }
+
+  #fit() {
+    const h = this.container.clientHeight;
+    const w = this.container.clientWidth;
+    if (w > 40 && h > 40) this.plot.setSize({ width: w, height: h });
+  }
+
+  reset(history) {
+    this.data = [[], [], []];
+    this.append(history);
+  }
+
+  append(metrics) {
+    const [steps, train, test] = this.data;
+    for (const m of metrics) {
+      if (steps.length && m.step <= steps[steps.length - 1]) continue;
+      const [a, b] = this.pick(m);
+      steps.push(m.step);
+      train.push(a);
+      test.push(b);
+    }
+    if (train.length) this.show(train[train.length - 1], test[test.length - 1]);
+    else this.show(null, null);
+    if (steps.length > MAX_POINTS) this.data = this.data.map((s) => s.filter((_, i) => i % 2 === 0 || i === s.length - 1));
+    if (!this.pending) {
+      this.pending = true;
+      requestAnimationFrame(() => {
+        this.pending = false;
+        this.plot.setData(this.data);
+      });
+    }
+  }
+
+  /** How many steps are plotted (tests read this). */
+  get length() {
+    return this.data[0].length;
+  }
+}
+
+const finite = (x) => (x === null || x === undefined || !Number.isFinite(x) ? null : x);
+
+export class Charts {
+  /** @param {Function} show  show(kind, train, test): the latest values, for the chart headers */
+  constructor(lossEl, accEl, show) {
+    this.loss = new Chart(lossEl, "loss", null, (m) => [finite(m.train_loss), finite(m.test_loss)], (a, b) =>
+      show("loss", a, b),
+    );
+    this.accuracy = new Chart(accEl, "accuracy", [0, 1], (m) => [finite(m.train_accuracy), finite(m.test_accuracy)], (a, b) =>
+      show("accuracy", a, b),
+    );
+  }
+
+  reset(history) {
+    this.loss.reset(history);
+    this.accuracy.reset(history);
+  }
+
+  append(metrics) {
+    this.loss.append(metrics);
+    this.accuracy.append(metrics);
+  }
+}

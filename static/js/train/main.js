@@ -1,0 +1,645 @@
+// The training page: owns a session (or watches one read-only with ?watch=<id>), sends the
+// owner's commands to the API and draws every update from the session's event stream, so the
+// owner and every viewer see the very same run.
+
+import { api, ApiError } from "./api.js";
+import { BoundaryView } from "./boundary-view.js";
+import { Charts } from "./charts.js";
+import { CHOICES, cloneConfig, configKey, readUrl, requestBody, toQuery, writeUrl } from "./config.js";
+import { Controls } from "./controls.js";
+import { esc, fmt, percent, short, signClass } from "./format.js";
+import { GraphDialog } from "./graph-dialog.js";
+import { NetworkView } from "./network-view.js";
+import { Stream } from "./stream.js";
+
+const $ = (sel) => document.querySelector(sel);
+const root = $("#train");
+const limits = {
+  maxLayers: Number(root.dataset.maxHiddenLayers),
+  maxWidth: Number(root.dataset.maxLayerWidth),
+  maxPoints: Number(root.dataset.maxPoints),
+  maxCustom: Number(root.dataset.maxCustomPoints),
+  maxSpeed: Number(root.dataset.maxSpeed),
+};
+const STORAGE_KEY = "backprop-lab-train-session";
+const MIN_CUSTOM_POINTS = 2;
+
+const initial = readUrl();
+const page = {
+  watching: Boolean(initial.watch),
+  config: initial.config,
+  speed: Math.min(initial.speed, limits.maxSpeed),
+  session: null, // {id, token}; token is null while watching
+  dataset: null,
+  sizes: null,
+  step: -1,
+  playing: false,
+  viewers: 0,
+  stream: null,
+  generation: 0, // bumps whenever the page switches sessions, so late answers are ignored
+  resyncing: false,
+};
+
+// ------------------------------------------------------------------ views
+
+const controls = new Controls(root, { onChange: onSettingChange }, limits);
+const network = new NetworkView($("#network"), {
+  onResize: (layer, delta) => changeHidden((h) => (h[layer] = Math.max(1, Math.min(limits.maxWidth, h[layer] + delta)))),
+  onEdge: showWeight,
+  onNeuron: showNeuron,
+});
+const boundary = new BoundaryView($("#boundary"), {
+  onPoint: (point) => openGraph(point),
+  onAdd: addCustomPoint,
+  onRemove: removeCustomPoint,
+  onHover: (hit, e) => (hit ? tooltip(pointInfo(hit), e) : tooltip(null)),
+});
+const charts = new Charts($("#loss-chart"), $("#acc-chart"), (kind, train, test) => {
+  const f = kind === "loss" ? short : percent;
+  const prefix = kind === "loss" ? "#loss" : "#acc";
+  $(`${prefix}-train-now`).textContent = train === null ? "–" : f(train);
+  $(`${prefix}-test-now`).textContent = test === null || test === undefined ? "–" : f(test);
+});
+const graph = new GraphDialog($("#graph-dialog"), {
+  graph: (index, split) => api.graph(page.session.id, index, split),
+  neuronSvg: (index, split, neuron) => api.neuronSvg(page.session.id, index, split, neuron),
+  onClose: () => boundary.select(null),
+  tooltip,
+});
+
+new ResizeObserver(fitBoundary).observe($(".output"));
+/** The plot is the largest square that fits under the metrics and above the legend. */
+function fitBoundary() {
+  const panel = $(".output");
+  const style = getComputedStyle(panel);
+  const padding = parseFloat(style.paddingTop) + parseFloat(style.paddingBottom);
+  const gaps = 2 * parseFloat(style.rowGap || "0");
+  const free = panel.clientHeight - padding - gaps - $(".output-head").offsetHeight - $(".output-foot").offsetHeight;
+  const width = panel.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  boundary.resize(Math.min(width, free));
+}
+
+// ------------------------------------------------------------------ run controls
+
+const speedSelect = $("#speed");
+speedSelect.replaceChildren(
+  ...CHOICES.speed
+    .filter((s) => s <= limits.maxSpeed)
+    .map((s) => {
+      const o = document.createElement("option");
+      o.value = String(s);
+      o.textContent = `${s} steps/s`;
+      return o;
+    }),
+);
+speedSelect.value = String(page.speed);
+if (speedSelect.value === "") speedSelect.value = "10";
+speedSelect.addEventListener("change", () => {
+  page.speed = Number(speedSelect.value);
+  writeUrl(page.config, page.speed);
+  if (page.playing && page.session?.token) command(() => api.play(page.session.id, page.session.token, page.speed));
+});
+
+$("#play-btn").addEventListener("click", togglePlay);
+$("#step-btn").addEventListener("click", (e) => stepBy(e.shiftKey ? 10 : 1));
+$("#reset-btn").addEventListener("click", resetRun);
+$("#add-layer").addEventListener("click", () =>
+  changeHidden((h) => h.length < limits.maxLayers && h.push(h.length ? h[h.length - 1] : 4)),
+);
+$("#remove-layer").addEventListener("click", () => changeHidden((h) => h.pop()));
+$("#reseed").addEventListener("click", () => onSettingChange("seed", Math.floor(Math.random() * 100000)));
+$("#clear-points").addEventListener("click", () => onSettingChange("points", []));
+for (const seg of document.querySelectorAll("[data-draw-class]")) {
+  seg.addEventListener("click", () => setDrawTool(seg.dataset.drawClass));
+}
+
+document.addEventListener("keydown", (e) => {
+  if (page.watching || e.target.closest("input, select, textarea, dialog") || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (e.key === " " && e.target.closest("button, a")) return; // Space presses the focused button itself
+  if (e.key === " ") {
+    e.preventDefault();
+    togglePlay();
+  } else if (e.key === "ArrowRight") {
+    e.preventDefault();
+    stepBy(e.shiftKey ? 10 : 1);
+  } else if (e.key === "r" || e.key === "R") {
+    resetRun();
+  }
+});
+
+async function togglePlay() {
+  if (!page.session?.token) return;
+  const { id, token } = page.session;
+  if (page.playing) {
+    setPlaying(false);
+    await command(() => api.pause(id, token));
+  } else {
+    setPlaying(true);
+    await command(() => api.play(id, token, page.speed));
+  }
+}
+
+async function stepBy(n) {
+  if (!page.session?.token) return;
+  await command(() => api.step(page.session.id, page.session.token, n));
+}
+
+async function resetRun() {
+  if (!page.session?.token) return;
+  setPlaying(false);
+  await command(() => api.reset(page.session.id, page.session.token));
+}
+
+/** Run an owner command; show its error, if any. The stream brings the result. */
+async function command(fn) {
+  try {
+    return await fn();
+  } catch (err) {
+    notice(err.message, "error");
+    return null;
+  }
+}
+
+function setPlaying(playing) {
+  page.playing = playing;
+  const btn = $("#play-btn");
+  btn.classList.toggle("playing", playing);
+  btn.setAttribute("aria-label", playing ? "Pause" : "Play");
+}
+
+// ------------------------------------------------------------------ settings
+
+function onSettingChange(field, value) {
+  if (page.watching) return;
+  const config = cloneConfig(page.config);
+  config[field] = value;
+  if (field === "dataset") {
+    config.points = value === "custom" ? (page.config.points ?? []) : null;
+    if (value === "custom") setDrawTool("0");
+    else setDrawTool("inspect");
+  }
+  if (field === "batch_size" && value !== null && value < 1) config.batch_size = null;
+  applyConfig(config);
+}
+
+function changeHidden(mutate) {
+  if (page.watching) return;
+  const config = cloneConfig(page.config);
+  mutate(config.hidden);
+  applyConfig(config);
+}
+
+let restartTimer = null;
+/** Show a new config at once, start its run shortly after (so quick clicks make one run). */
+function applyConfig(config, delay = 150) {
+  const previous = page.config;
+  page.config = config;
+  controls.show(config);
+  updateLayerControls();
+  writeUrl(config, page.speed);
+  if (config.dataset === "custom") previewCustom();
+  clearTimeout(restartTimer);
+  restartTimer = setTimeout(() => restart(previous), delay);
+}
+
+function updateLayerControls() {
+  const n = page.config.hidden.length;
+  $("#layers-label").textContent = `${n} hidden layer${n === 1 ? "" : "s"}`;
+  $("#add-layer").disabled = page.watching || n >= limits.maxLayers;
+  $("#remove-layer").disabled = page.watching || n === 0;
+  if (!page.session || page.watching) return;
+  network.setSizes([2, ...page.config.hidden, page.sizes ? page.sizes[page.sizes.length - 1] : 1], {
+    editable: !page.watching,
+    maxWidth: limits.maxWidth,
+  });
+}
+
+/** Start a run with the current config; the old run ends and sends its viewers to the new one. */
+async function restart(previousConfig) {
+  const old = page.session ?? page.retired;
+  const config = page.config;
+  if (config.dataset === "custom" && (config.points?.length ?? 0) < MIN_CUSTOM_POINTS) {
+    // No run until there are points; the old run stays, so its viewers can follow the next one.
+    page.retired = old;
+    detach();
+    status("Draw at least two points", "");
+    previewCustom();
+    return;
+  }
+  const wasPlaying = page.playing;
+  let created;
+  try {
+    created = await api.create(requestBody(config));
+  } catch (err) {
+    notice(err.message, "error");
+    if (previousConfig && old) {
+      page.config = previousConfig;
+      controls.show(previousConfig);
+      updateLayerControls();
+      writeUrl(previousConfig, page.speed);
+    }
+    return;
+  }
+  if (page.config !== config) {
+    // The settings changed again meanwhile: that restart wins, this run is not needed.
+    api.remove(created.id, created.owner_token).catch(() => {});
+    return;
+  }
+  clearNotice();
+  remember(created, config);
+  try {
+    await attach({ id: created.id, token: created.owner_token });
+  } catch (err) {
+    notice(err.message, "error");
+    return;
+  }
+  page.retired = null;
+  if (old?.token && old.id !== created.id) api.remove(old.id, old.token, created.id).catch(() => {});
+  if (wasPlaying) {
+    setPlaying(true);
+    await command(() => api.play(created.id, created.owner_token, page.speed));
+  }
+}
+
+function remember(created, config) {
+  try {
+    sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ id: created.id, token: created.owner_token, key: configKey(config) }));
+  } catch {
+    // storage may be unavailable (private mode): a reload then starts a new run
+  }
+}
+
+function remembered(config) {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(STORAGE_KEY) || "null");
+    return saved && saved.key === configKey(config) ? saved : null;
+  } catch {
+    return null;
+  }
+}
+
+// ------------------------------------------------------------------ following a session
+
+function detach() {
+  page.generation++;
+  page.stream?.close();
+  page.stream = null;
+  page.session = null;
+  page.step = -1;
+  setPlaying(false);
+  setRunEnabled(false);
+}
+
+/** Load a session's config, data and history, then follow its events. */
+async function attach(session) {
+  detach();
+  const generation = page.generation;
+  const detail = await api.detail(session.id);
+  if (generation !== page.generation) return;
+  page.session = session;
+  page.runConfig = detail.config;
+  loadDetail(detail);
+  setRunEnabled(Boolean(session.token));
+  page.stream = new Stream(session.id, {
+    onEvent: (kind, data) => generation === page.generation && onEvent(kind, data),
+    onStatus: (s) => generation === page.generation && onStreamStatus(s),
+  }, Boolean(session.token));
+  page.stream.open();
+}
+
+function loadDetail(detail) {
+  page.dataset = detail.dataset;
+  boundary.fixedView = page.config.dataset === "custom";
+  page.sizes = detail.layer_sizes;
+  if (page.watching) {
+    page.config = { ...cloneConfig(page.config), ...detail.config };
+    controls.show(page.config);
+  }
+  network.setSizes(detail.layer_sizes, { editable: !page.watching, maxWidth: limits.maxWidth });
+  updateLayerControls();
+  boundary.clearBoundary(); // the new run's first event brings its boundary
+  boundary.setData(detail.dataset);
+  charts.reset(detail.history);
+  page.step = detail.state.step;
+  showState(detail.state);
+}
+
+function onEvent(kind, data) {
+  const state = data.state;
+  if (kind === "end") {
+    if (data.reconnect) return;
+    if (page.watching && data.next_session) {
+      follow(data.next_session);
+      return;
+    }
+    setPlaying(false);
+    setRunEnabled(false);
+    notice(page.watching ? `This run has ended: ${data.message}` : data.message, "info");
+    return;
+  }
+  if (kind === "reset") {
+    charts.reset(data.metrics);
+    page.step = state.step;
+    if (graph.isOpen) graph.refresh();
+  } else if (data.metrics.length) {
+    const first = data.metrics[0].step;
+    if (first > page.step + 1 && page.step >= 0) resync(); // this viewer fell behind: refill the charts
+    charts.append(data.metrics);
+    page.step = Math.max(page.step, data.metrics[data.metrics.length - 1].step);
+  } else if (kind === "hello" && state.step !== page.step) {
+    resync();
+  }
+  if (data.boundary) boundary.setBoundary(data.boundary);
+  if (data.weights) network.setWeights(data.weights, data.boundary ?? boundary.extent, page.config.activation);
+  showState(state);
+  if (data.message) notice(data.message, "info");
+}
+
+async function resync() {
+  if (page.resyncing || !page.session) return;
+  page.resyncing = true;
+  const generation = page.generation;
+  try {
+    const detail = await api.detail(page.session.id);
+    if (generation === page.generation) charts.reset(detail.history);
+  } catch {
+    // the next event tries again
+  } finally {
+    page.resyncing = false;
+  }
+}
+
+function showState(state) {
+  $("#step-count").textContent = state.step.toLocaleString("en-US");
+  setPlaying(state.playing);
+  page.viewers = state.viewers;
+  const m = state.metrics;
+  $("#train-loss").textContent = m ? short(m.train_loss) : "–";
+  $("#test-loss").textContent = m && m.test_loss !== null ? short(m.test_loss) : "–";
+  $("#accuracy").textContent = m ? (m.test_accuracy !== null ? `${percent(m.train_accuracy)} / ${percent(m.test_accuracy)}` : percent(m.train_accuracy)) : "–";
+  $("#accuracy").title = m && m.test_accuracy !== null ? "train / test" : "on the training set";
+  if ([...speedSelect.options].some((o) => o.value === String(state.steps_per_second))) {
+    speedSelect.value = String(state.steps_per_second);
+  }
+  const watchers = state.watchers;
+  const who = watchers ? ` · ${watchers} watching` : "";
+  status(page.watching ? `Watching live · read-only${who}` : `Live · ${state.executor}${who}`, "live");
+  $("#status").title = state.fallback_reason ? `Compiled executor not used: ${state.fallback_reason}` : "";
+  $("#share-viewers").textContent = `${watchers} ${watchers === 1 ? "person is" : "people are"} watching now.`;
+  $("#step-count").dataset.step = String(state.step);
+  graph.stepChanged(state.step);
+}
+
+function onStreamStatus(s) {
+  if (s === "reconnecting") status("Reconnecting…", "");
+  else if (s === "closed") status("Not live", "bad");
+}
+
+function status(text, kind) {
+  const pill = $("#status");
+  pill.textContent = text;
+  pill.className = `status-pill ${kind}`;
+}
+
+function setRunEnabled(enabled) {
+  for (const id of ["#play-btn", "#step-btn", "#reset-btn"]) $(id).disabled = !enabled;
+}
+
+async function follow(nextId) {
+  notice("The teacher changed the settings; following the new run.", "info");
+  const url = new URL(window.location.href);
+  url.search = `?watch=${encodeURIComponent(nextId)}`;
+  window.history.replaceState(null, "", url);
+  try {
+    await attach({ id: nextId, token: null });
+  } catch (err) {
+    notice(err.message, "error");
+  }
+}
+
+// ------------------------------------------------------------------ custom points
+
+let drawTool = "inspect";
+function setDrawTool(tool) {
+  drawTool = tool;
+  for (const seg of document.querySelectorAll("[data-draw-class]")) seg.setAttribute("aria-pressed", String(seg.dataset.drawClass === tool));
+  boundary.drawClass = tool === "inspect" || page.watching ? null : Number(tool);
+}
+
+function addCustomPoint(point) {
+  const points = page.config.points ?? [];
+  if (points.length >= limits.maxCustom) {
+    notice(`At most ${limits.maxCustom} points can be drawn.`, "error");
+    return;
+  }
+  onSettingChange("points", [...points, point.map((v, i) => (i < 2 ? Math.round(v * 100) / 100 : v))]);
+}
+
+function removeCustomPoint([x, y], radius) {
+  const points = page.config.points ?? [];
+  let best = -1;
+  let bestD = radius * radius;
+  points.forEach(([px, py], i) => {
+    const d = (px - x) ** 2 + (py - y) ** 2;
+    if (d <= bestD) {
+      bestD = d;
+      best = i;
+    }
+  });
+  if (best >= 0) onSettingChange("points", points.filter((_, i) => i !== best));
+}
+
+/** Show hand-drawn points at once, before their run exists. */
+function previewCustom() {
+  const points = page.config.points ?? [];
+  boundary.fixedView = true;
+  boundary.clearBoundary();
+  boundary.setData({ X_train: points.map((p) => [p[0], p[1]]), y_train: points.map((p) => p[2]), X_test: [], y_test: [], n_classes: 2 });
+  $("#custom-count").textContent = `${points.length} point${points.length === 1 ? "" : "s"} · Shift+click removes`;
+}
+
+// ------------------------------------------------------------------ popovers
+
+const pop = $("#popover");
+function tooltip(html, event) {
+  if (!html) {
+    pop.hidden = true;
+    return;
+  }
+  // A modal dialog sits in the top layer: the popover must live inside it to show above it.
+  const host = graph.isOpen ? $("#graph-dialog") : document.body;
+  if (pop.parentElement !== host) host.appendChild(pop);
+  pop.innerHTML = html;
+  pop.hidden = false;
+  const { innerWidth, innerHeight } = window;
+  const rect = pop.getBoundingClientRect();
+  const x = Math.min(event.clientX + 14, innerWidth - rect.width - 8);
+  const y = Math.min(event.clientY + 14, innerHeight - rect.height - 8);
+  pop.style.left = `${x}px`;
+  pop.style.top = `${y}px`;
+}
+
+function pointInfo({ split, index }) {
+  const d = page.dataset;
+  const X = split === "train" ? d.X_train : d.X_test;
+  const Y = split === "train" ? d.y_train : d.y_test;
+  return `<b>${split} #${index}</b> · class ${Y[index]}<br>x = (${fmt(X[index][0], 3)}, ${fmt(X[index][1], 3)})<br><span class="muted">click: its graph through the network</span>`;
+}
+
+let stickyTimer = null;
+function stickyTooltip(html, event) {
+  tooltip(html, event);
+  clearTimeout(stickyTimer);
+  stickyTimer = setTimeout(() => {
+    tooltip(null);
+    network.clearSelection();
+  }, 6000);
+}
+
+async function showWeight(edge, event) {
+  if (!page.session) return;
+  const from = edge.l === 0 ? `x${edge.i + 1}` : `h${edge.l - 1}.${edge.i}`;
+  const to = `${edge.l}.${edge.n}`;
+  try {
+    const net = await api.network(page.session.id);
+    const neuron = net.layers[edge.l][edge.n];
+    const w = Number(neuron.weights[edge.i]);
+    const g = Number(neuron.weight_grads[edge.i]);
+    stickyTooltip(
+      `<b>weight ${esc(from)} → neuron ${esc(to)}</b><table><tr><td>value</td><td>${fmt(w)}</td></tr>` +
+        `<tr><td>grad</td><td class="${signClass(g)}">${fmt(g)}</td></tr></table>` +
+        `<span class="muted">grad of the last step's loss · step ${net.step}</span>`,
+      event,
+    );
+  } catch (err) {
+    notice(err.message, "error");
+  }
+}
+
+async function showNeuron(l, n, event) {
+  if (!page.session) return;
+  try {
+    const net = await api.network(page.session.id);
+    const neuron = net.layers[l][n];
+    stickyTooltip(
+      `<b>neuron ${l}.${n}</b> · ${esc(neuron.activation)} · ${neuron.weights.length} inputs<table>` +
+        `<tr><td>bias</td><td>${fmt(Number(neuron.bias))}</td></tr>` +
+        `<tr><td>bias grad</td><td class="${signClass(Number(neuron.bias_grad))}">${fmt(Number(neuron.bias_grad))}</td></tr></table>` +
+        `<span class="muted">click a datapoint to see this neuron's data and grad for it</span>`,
+      event,
+    );
+  } catch (err) {
+    notice(err.message, "error");
+  }
+}
+
+function openGraph(point) {
+  if (!page.session) return;
+  tooltip(null);
+  boundary.select(point);
+  graph.open(point);
+}
+
+// ------------------------------------------------------------------ notices and sharing
+
+function notice(text, kind = "info") {
+  const box = $("#notice");
+  box.className = `notice ${kind}`;
+  box.innerHTML = "";
+  const span = document.createElement("span");
+  span.textContent = text;
+  const close = document.createElement("button");
+  close.type = "button";
+  close.className = "btn btn-small";
+  close.textContent = "Dismiss";
+  close.addEventListener("click", clearNotice);
+  box.append(span, close);
+  box.hidden = false;
+}
+
+function clearNotice() {
+  $("#notice").hidden = true;
+}
+
+const shareBtn = $("#share-btn");
+const sharePop = $("#share-pop");
+shareBtn.addEventListener("click", () => {
+  if (!sharePop.hidden) {
+    closeShare();
+    return;
+  }
+  if (!page.session) {
+    notice("Start a run first (draw at least two points).", "error");
+    return;
+  }
+  const url = `${window.location.origin}/train?watch=${encodeURIComponent(page.session.id)}`;
+  $("#share-url").value = url;
+  const rect = shareBtn.getBoundingClientRect();
+  sharePop.hidden = false;
+  sharePop.style.top = `${rect.bottom + 8}px`;
+  sharePop.style.left = `${Math.max(8, rect.right - sharePop.offsetWidth)}px`;
+  shareBtn.setAttribute("aria-expanded", "true");
+  $("#share-url").select();
+});
+$("#copy-share").addEventListener("click", async () => {
+  const input = $("#share-url");
+  try {
+    await navigator.clipboard.writeText(input.value);
+  } catch {
+    input.select();
+    document.execCommand("copy");
+  }
+  $("#copy-share").textContent = "Copied";
+  setTimeout(() => ($("#copy-share").textContent = "Copy"), 1500);
+});
+document.addEventListener("click", (e) => {
+  if (!sharePop.hidden && !sharePop.contains(e.target) && !shareBtn.contains(e.target)) closeShare();
+});
+function closeShare() {
+  sharePop.hidden = true;
+  shareBtn.setAttribute("aria-expanded", "false");
+}
+
+// ------------------------------------------------------------------ start
+
+async function start() {
+  controls.show(page.config);
+  setDrawTool(page.config.dataset === "custom" ? "0" : "inspect");
+  updateLayerControls();
+  setRunEnabled(false);
+  if (page.watching) {
+    document.body.classList.add("watching");
+    controls.setEnabled(false);
+    for (const id of ["#add-layer", "#remove-layer"]) $(id).disabled = true;
+    $("#own-link").hidden = false;
+    try {
+      await attach({ id: initial.watch, token: null });
+      $("#own-link").href = `/train${toQuery(page.config)}`;
+    } catch (err) {
+      status("Not live", "bad");
+      notice(err instanceof ApiError && err.status === 410 ? `This run has ended: ${err.message}` : err.message, "error");
+    }
+    return;
+  }
+  const saved = remembered(page.config);
+  if (saved) {
+    try {
+      await attach({ id: saved.id, token: saved.token });
+      return;
+    } catch {
+      // ended meanwhile: start a new one
+    }
+  }
+  await restart(null);
+}
+
+start();
+
+// For tests and the curious: where a datapoint is drawn, in page coordinates.
+window.backpropTrain = {
+  pointPosition: (split, index) => boundary.pagePosition(split, index),
+  /** How many hand-drawn points the run being shown was started with (null: none is). */
+  get points() {
+    return page.session && page.runConfig?.points ? page.runConfig.points.length : null;
+  },
+};
