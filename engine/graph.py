@@ -58,7 +58,7 @@ class Span:
 @dataclass
 class Node:
     id: str
-    label: str  # what the drawing shows: the variable name, else the Value's own label, else ""
+    label: str  # what the drawing shows: the Value's own label, else its variable name, else ""
     name: str | None  # the program variable bound to this exact Value, if any
     op: str  # leaf, add, mul, pow, relu, tanh, exp, log, sigmoid
     op_symbol: str  # micrograd's _op: "+", "*", "**2", "ReLU", ...; "" for a leaf
@@ -147,7 +147,7 @@ class GraphModel:
             nodes.append(
                 Node(
                     id=f"n{i}",
-                    label=name if name is not None else v.label,
+                    label=v.label or (name or ""),
                     name=name,
                     op=v.op,
                     op_symbol=v._op,

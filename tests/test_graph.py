@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from engine.expr import run_program
 from engine.graph import GraphModel, GraphTooLarge, check_leaf_gradients
 from engine.value import Value
 
@@ -192,3 +193,24 @@ def test_long_chain_builds_without_recursion():
     model = GraphModel.from_root(s)
     assert model.stats.nodes == 5001 and model.node("n0").grad == 5001.0
     assert model.stats.depth == 5000
+
+
+def test_explicit_labels_win_over_variable_names():
+    program = run_program("a = Value(2.0, label='x')\nb = a * a\nb.label = 'square'\nc = b + a\n")
+    labels = {node.label for node in GraphModel.from_program(program).nodes}
+    assert {"x", "square", "c"} <= labels
+    assert not {"a", "b"} & labels
+
+
+def test_draw_dot_from_the_engine_package_returns_a_digraph():
+    import graphviz
+
+    from engine import Value, draw_dot
+
+    a = Value(2.0, label="a")
+    out = (a * a).tanh()
+    out.backward()
+    dot = draw_dot(out)
+    assert isinstance(dot, graphviz.Digraph)
+    assert "{ a | data 2.0000 | grad " in dot.source
+    assert dot.pipe(format="svg").startswith(b"<?xml")
