@@ -65,8 +65,12 @@ class Layer(Module):
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
 
     def __call__(self, x: Sequence[Value | Number]) -> Value | list[Value]:
-        out = [n(x) for n in self.neurons]
-        return out[0] if len(out) == 1 else out
+        out = self.outputs(x)
+        return out[0] if len(out) == 1 else out  # micrograd's rule: a lone Value for one neuron
+
+    def outputs(self, x: Sequence[Value | Number]) -> list[Value]:
+        """The neurons' outputs, always as a list (what the next layer takes, even for one neuron)."""
+        return [n(x) for n in self.neurons]
 
     def parameters(self) -> list[Value]:
         return [p for n in self.neurons for p in n.parameters()]
@@ -87,9 +91,10 @@ class MLP(Module):
         ]
 
     def __call__(self, x: Sequence[Value | Number]) -> Value | list[Value]:
+        # Lists between layers, so a hidden layer of width 1 works (micrograd's MLP breaks there).
         for layer in self.layers:
-            x = layer(x)
-        return x
+            x = layer.outputs(x)
+        return x[0] if len(x) == 1 else x
 
     def parameters(self) -> list[Value]:
         return [p for layer in self.layers for p in layer.parameters()]

@@ -10,7 +10,8 @@ Differences from micrograd, each on purpose:
 * ``backward()`` sorts the graph iteratively, so a chain of a million nodes works.
 * Arithmetic follows IEEE 754 instead of raising: ``exp`` overflow is ``inf``, ``log(0)`` is
   ``-inf``, ``log`` of a negative number is ``nan``, ``x / 0`` is ``±inf`` (``0 / 0`` is
-  ``nan``), ``0 ** -1`` is ``inf`` and a negative base with a fractional exponent is ``nan``.
+  ``nan``), ``0 ** -1`` is ``inf``, a negative base with a fractional exponent is ``nan``, and
+  ``nan`` passes through every op (``relu`` included, as in micrograd and torch).
   Gradients follow the same rules, so a bad value shows up as ``inf``/``nan`` in the graph
   rather than as an exception halfway through a pass.
 """
@@ -93,7 +94,8 @@ class Value:
         return out
 
     def relu(self) -> Value:
-        return Value(self.data if self.data > 0 else 0.0, (self,), "ReLU")
+        # `<= 0`, not `> 0`: nan passes through (as in micrograd and torch) instead of becoming 0.
+        return Value(0.0 if self.data <= 0 else self.data, (self,), "ReLU")
 
     def tanh(self) -> Value:
         return Value(_stable_tanh(self.data), (self,), "tanh")
@@ -139,7 +141,7 @@ class Value:
         elif op.startswith("**"):
             self.data = _ieee_pow(args[0], self._exponent)
         elif op == "ReLU":
-            self.data = args[0] if args[0] > 0 else 0.0
+            self.data = 0.0 if args[0] <= 0 else args[0]
         elif op == "tanh":
             self.data = _stable_tanh(args[0])
         elif op == "exp":
@@ -161,6 +163,8 @@ class Value:
             return (b.data, a.data)
         if op.startswith("**"):
             k = self._exponent
+            if k == 0:  # x**0 is constant; 0 * x**-1 would make nan (or inf * 0) at x = 0
+                return (0.0,)
             return (k * _ieee_pow(self._prev[0].data, k - 1),)
         if op == "ReLU":
             return (1.0 if self.data > 0 else 0.0,)
@@ -177,8 +181,21 @@ class Value:
 
     def _backward(self) -> None:
         """Add this node's gradient, times each local derivative, into its operands."""
-        for child, local in zip(self._prev, self.local_grads()):
-            child.grad += local * self.grad
+        prev, grad = self._prev, self.grad
+        # Leaves, + and * are most of any graph; inlining them (same arithmetic as local_grads)
+        # makes backward about 1.5x faster than the generic loop below.
+        if not prev:
+            return
+        if self._op == "+":
+            prev[0].grad += grad
+            prev[1].grad += grad
+        elif self._op == "*":
+            a, b = prev
+            a.grad += b.data * grad
+            b.grad += a.data * grad
+        else:
+            for child, local in zip(prev, self.local_grads()):
+                child.grad += local * grad
 
     # ---------------------------------------------------------------- graph passes
 
@@ -186,16 +203,24 @@ class Value:
         """Every node this one depends on, operands before results (iterative DFS)."""
         order: list[Value] = []
         visited: set[Value] = set()
-        stack: list[tuple[Value, bool]] = [(self, False)]
+        # Two parallel stacks rather than one of (node, expanded) pairs: on a deep graph a million
+        # pairs would sit on the stack, and those long-lived tuples make the cyclic GC run full
+        # collections over and over (4x slower on a 10^6 chain).
+        stack: list[Value] = [self]
+        expanded: list[bool] = [False]
         while stack:
-            node, expanded = stack.pop()
-            if expanded:
+            node = stack.pop()
+            if expanded.pop():
                 order.append(node)
             elif node not in visited:
                 visited.add(node)
-                stack.append((node, True))
+                stack.append(node)
+                expanded.append(True)
                 # Reversed, so operands are visited left to right as micrograd's recursion does.
-                stack.extend((child, False) for child in reversed(node._prev) if child not in visited)
+                for child in reversed(node._prev):
+                    if child not in visited:
+                        stack.append(child)
+                        expanded.append(False)
         return order
 
     def forward(self) -> None:
