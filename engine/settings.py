@@ -42,6 +42,7 @@ class Settings:
     max_dataset_points: int = 1_000
     max_hidden_layers: int = 6
     max_layer_width: int = 32
+    max_classes: int = 10  # classes of 'blobs', 'spiral' and 'custom' (softmax_ce has one output each)
     max_steps_per_request: int = 1_000
     max_boundary_resolution: int = 200
     max_sessions: int = 64

@@ -1,0 +1,258 @@
+"""Small 2-D classification datasets, generated from a seed and split into train and test.
+
+Every generated set is a clean shape plus Gaussian noise of standard deviation ``noise`` on each
+coordinate, with the classes as balanced as ``n_points`` allows and the points in shuffled order.
+``moons`` is sklearn's ``make_moons`` redone with numpy's ``RandomState`` (the same draws in the
+same order), so seed 1337 gives the micrograd demo's 100 points exactly; the other shapes only
+need ``random.Random``.
+
+The lecture's 4-point set has three features, so it cannot be drawn on the 2-D training page: it
+is kept apart as ``LECTURE_XS``/``LECTURE_YS`` for code that builds ``MLP(3, [4, 4, 1])``.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+DATASETS = ("moons", "circles", "xor", "spiral", "blobs", "linear", "custom")
+MULTICLASS = ("blobs", "spiral")  # the generated sets that take n_classes; the others have 2 classes
+MAX_NOISE = 1.0  # beyond this every shape drowns in its noise
+MAX_SEED = 2**32 - 1  # numpy's RandomState takes 32-bit seeds
+
+# The lecture's dataset: 3 inputs per example and targets ±1 (trained there with MSE on MLP(3, [4, 4, 1])).
+LECTURE_XS: tuple[tuple[float, float, float], ...] = (
+    (2.0, 3.0, -1.0),
+    (3.0, -1.0, 0.5),
+    (0.5, 1.0, 1.0),
+    (1.0, 1.0, -1.0),
+)
+LECTURE_YS: tuple[float, ...] = (1.0, -1.0, -1.0, 1.0)
+
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Points and class indices (0..n_classes-1) of the training and test splits."""
+
+    X_train: list[Point]
+    y_train: list[int]
+    X_test: list[Point]
+    y_test: list[int]
+    n_classes: int
+
+
+def make_dataset(
+    name: str,
+    n_points: int = 100,
+    noise: float = 0.1,
+    seed: int = 0,
+    test_fraction: float = 0.0,
+    n_classes: int = 2,
+    points: Sequence[Sequence[float]] | None = None,
+) -> Dataset:
+    """The dataset ``name``; ``custom`` takes ``points`` as (x, y, class) triples instead of a shape.
+
+    ``n_classes`` only applies to ``blobs`` and ``spiral``. A share ``test_fraction`` of the points,
+    picked with the seed, is held out (at least one point always stays in training).
+    """
+    _check_common(name, n_points, noise, seed, test_fraction, n_classes)
+    if name == "custom":
+        if points is None:
+            raise ValueError("points: the 'custom' dataset needs points as (x, y, class) triples")
+        k = check_points(points)
+        X = [(float(p[0]), float(p[1])) for p in points]
+        y = [int(p[2]) for p in points]
+    else:
+        k = n_classes if name in MULTICLASS else 2
+        X, y = _GENERATORS[name](n_points, noise, seed, k)
+    return _split(X, y, k, test_fraction, seed)
+
+
+def check_points(points: Sequence[Sequence[float]]) -> int:
+    """Check hand-drawn (x, y, class) triples; the number of classes, or ValueError saying what is wrong."""
+    if len(points) == 0:
+        raise ValueError("points: the 'custom' dataset needs at least one point per class, got none")
+    labels = set()
+    for i, p in enumerate(points):
+        if len(p) != 3:
+            raise ValueError(f"points[{i}]: must be an (x, y, class) triple, not {len(p)} numbers")
+        x, y, label = p
+        for axis, v in (("x", x), ("y", y)):
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise ValueError(f"points[{i}]: {axis} must be a finite number, not {v!r}")
+        if isinstance(label, bool) or not isinstance(label, int) or label < 0:
+            raise ValueError(f"points[{i}]: the class must be an integer 0, 1, ..., not {label!r}")
+        labels.add(label)
+    k = max(labels) + 1
+    if k < 2:
+        raise ValueError("points: need at least 2 classes (classes 0 and 1), only class 0 was given")
+    missing = sorted(set(range(k)) - labels)
+    if missing:
+        raise ValueError(
+            f"points: classes must be numbered 0..{k - 1} without gaps; no point has class "
+            + ", ".join(map(str, missing))
+        )
+    return k
+
+
+# ------------------------------------------------------------------ shapes
+
+
+def _moons(n: int, noise: float, seed: int, k: int) -> tuple[list[Point], list[int]]:
+    """sklearn's make_moons(n, noise=noise, shuffle=True) with RandomState(seed), draw for draw."""
+    rs = np.random.RandomState(seed)
+    n_out = n // 2
+    n_in = n - n_out
+    outer = np.linspace(0, np.pi, n_out)
+    inner = np.linspace(0, np.pi, n_in)
+    X = np.vstack(
+        [np.append(np.cos(outer), 1 - np.cos(inner)), np.append(np.sin(outer), 1 - np.sin(inner) - 0.5)]
+    ).T
+    y = np.hstack([np.zeros(n_out, dtype=np.intp), np.ones(n_in, dtype=np.intp)])
+    order = np.arange(n)
+    rs.shuffle(order)  # sklearn.utils.shuffle does exactly this
+    X, y = X[order], y[order]
+    X = X + rs.normal(scale=noise, size=X.shape)
+    return [(float(a), float(b)) for a, b in X.tolist()], [int(c) for c in y]
+
+
+def _class_sizes(n: int, k: int) -> list[int]:
+    return [n // k + (c < n % k) for c in range(k)]
+
+
+def _noisy_shuffle(
+    rng: random.Random, shape: list[tuple[float, float, int]], noise: float
+) -> tuple[list[Point], list[int]]:
+    rng.shuffle(shape)
+    X = [(x + rng.gauss(0.0, noise), y + rng.gauss(0.0, noise)) for x, y, _ in shape]
+    return X, [c for _, _, c in shape]
+
+
+def _circles(n: int, noise: float, seed: int, k: int) -> tuple[list[Point], list[int]]:
+    """Class 0 on the unit circle, class 1 on a circle of radius 0.5 (sklearn's make_circles)."""
+    rng = random.Random(seed)
+    shape = []
+    for c, (size, radius) in enumerate(zip(_class_sizes(n, 2), (1.0, 0.5))):
+        for i in range(size):
+            t = 2 * math.pi * i / size
+            shape.append((radius * math.cos(t), radius * math.sin(t), c))
+    return _noisy_shuffle(rng, shape, noise)
+
+
+def _xor(n: int, noise: float, seed: int, k: int) -> tuple[list[Point], list[int]]:
+    """Class 1 in the quadrants where x and y have the same sign; 0.1 away from the axes."""
+    rng = random.Random(seed)
+    shape = []
+    for c, size in enumerate(_class_sizes(n, 2)):
+        for _ in range(size):
+            sx = rng.choice((-1.0, 1.0))
+            sy = sx if c == 1 else -sx
+            shape.append((sx * rng.uniform(0.1, 1.0), sy * rng.uniform(0.1, 1.0), c))
+    return _noisy_shuffle(rng, shape, noise)
+
+
+def _spiral(n: int, noise: float, seed: int, k: int) -> tuple[list[Point], list[int]]:
+    """``k`` arms winding out from the centre, 1.25 turns each."""
+    rng = random.Random(seed)
+    shape = []
+    for c, size in enumerate(_class_sizes(n, k)):
+        for i in range(size):
+            r = 0.1 + 0.9 * i / max(size - 1, 1)
+            t = 2 * math.pi * c / k + 2.5 * math.pi * r
+            shape.append((r * math.cos(t), r * math.sin(t), c))
+    return _noisy_shuffle(rng, shape, noise)
+
+
+def _blobs(n: int, noise: float, seed: int, k: int) -> tuple[list[Point], list[int]]:
+    """``k`` discs of radius 0.5 with centres evenly spaced on a circle of radius 1.5."""
+    rng = random.Random(seed)
+    phase = rng.uniform(0, 2 * math.pi)
+    shape = []
+    for c, size in enumerate(_class_sizes(n, k)):
+        cx, cy = 1.5 * math.cos(phase + 2 * math.pi * c / k), 1.5 * math.sin(phase + 2 * math.pi * c / k)
+        for _ in range(size):
+            r, t = 0.5 * math.sqrt(rng.random()), rng.uniform(0, 2 * math.pi)  # uniform over the disc
+            shape.append((cx + r * math.cos(t), cy + r * math.sin(t), c))
+    return _noisy_shuffle(rng, shape, noise)
+
+
+def _linear(n: int, noise: float, seed: int, k: int) -> tuple[list[Point], list[int]]:
+    """Two classes on either side of a line through the origin at a seeded angle, 0.1 away from it."""
+    rng = random.Random(seed)
+    angle = rng.uniform(0, 2 * math.pi)
+    nx, ny = math.cos(angle), math.sin(angle)  # the line's normal
+    shape = []
+    for c, size in enumerate(_class_sizes(n, 2)):
+        for _ in range(size):
+            s = rng.uniform(0.1, 1.0) * (1 if c == 1 else -1)  # distance from the line
+            t = rng.uniform(-1.0, 1.0)  # position along it
+            shape.append((s * nx - t * ny, s * ny + t * nx, c))
+    return _noisy_shuffle(rng, shape, noise)
+
+
+_GENERATORS = {
+    "moons": _moons,
+    "circles": _circles,
+    "xor": _xor,
+    "spiral": _spiral,
+    "blobs": _blobs,
+    "linear": _linear,
+}
+
+
+# ------------------------------------------------------------------ checks and the split
+
+
+def _is_int(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _check_common(
+    name: str, n_points: int, noise: float, seed: int, test_fraction: float, n_classes: int
+) -> None:
+    if name == "lecture":
+        raise ValueError(
+            "dataset: the lecture's 4-point set has 3 features and cannot be plotted in 2-D; "
+            "use engine.datasets.LECTURE_XS and LECTURE_YS with MLP(3, [4, 4, 1])"
+        )
+    if name not in DATASETS:
+        raise ValueError(f"dataset: must be one of {', '.join(DATASETS)}, not {name!r}")
+    if name != "custom":
+        if not _is_int(n_points) or n_points < 2:
+            raise ValueError(f"n_points: must be an integer of at least 2, not {n_points!r}")
+        if name in MULTICLASS and (not _is_int(n_classes) or not 2 <= n_classes <= n_points):
+            raise ValueError(
+                f"n_classes: must be an integer from 2 to n_points ({n_points}), not {n_classes!r}"
+            )
+    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0 <= noise <= MAX_NOISE:
+        raise ValueError(f"noise: must be a number from 0 to {MAX_NOISE:g}, not {noise!r}")
+    if (
+        isinstance(test_fraction, bool)
+        or not isinstance(test_fraction, (int, float))
+        or not 0 <= test_fraction < 1
+    ):
+        raise ValueError(f"test_fraction: must be at least 0 and less than 1, not {test_fraction!r}")
+    if not _is_int(seed) or not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seed: must be an integer from 0 to {MAX_SEED}, not {seed!r}")
+
+
+def _split(X: list[Point], y: list[int], k: int, test_fraction: float, seed: int) -> Dataset:
+    """Hold out ``round(n * test_fraction)`` seeded points; both splits keep the points' order."""
+    n = len(X)
+    n_test = min(n - 1, round(n * test_fraction))
+    held_out = set(random.Random(f"split:{seed}").sample(range(n), n_test))
+    train = [i for i in range(n) if i not in held_out]
+    test = [i for i in range(n) if i in held_out]
+    return Dataset(
+        X_train=[X[i] for i in train],
+        y_train=[y[i] for i in train],
+        X_test=[X[i] for i in test],
+        y_test=[y[i] for i in test],
+        n_classes=k,
+    )
