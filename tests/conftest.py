@@ -12,6 +12,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# CI (CI=1, or BACKPROP_LAB_HYPOTHESIS=ci) replays the same examples every run, so a red build is
+# reproducible; locally each run explores new ones. No deadline: the machine is shared and slow.
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("dev", deadline=None, print_blob=True)
+hypothesis_settings.load_profile(
+    os.environ.get("BACKPROP_LAB_HYPOTHESIS", "ci" if os.environ.get("CI") else "dev")
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
