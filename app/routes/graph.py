@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, HTTPException, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
 from app.errors import api_error
 from app.render import RenderError, renderer
-from app.schemas.graph import ErrorResponse, GraphRequest, GraphResponse
+from app.schemas.graph import ErrorDetail, ErrorResponse, GraphRequest, GraphResponse, GraphRunResponse
 from engine.dot import to_dot
 from engine.export import to_micrograd_script
 from engine.expr import ExprError, run_program
@@ -62,6 +62,17 @@ def graph_json(request: GraphRequest) -> str:
     return GraphResponse.from_model(model, renderer.unavailable_reason(model)).model_dump_json()
 
 
+def graph_run_json(request: GraphRequest) -> str:
+    """``graph_json``, with a program or size error in the body instead of as an HTTP error."""
+    try:
+        model = build_graph(request)
+    except HTTPException as exc:
+        error = ErrorDetail.model_validate(exc.detail)
+        return GraphRunResponse(graph=None, error=error, status=exc.status_code).model_dump_json()
+    graph = GraphResponse.from_model(model, renderer.unavailable_reason(model))
+    return GraphRunResponse(graph=graph, error=None, status=200).model_dump_json()
+
+
 def graph_svg(request: GraphRequest) -> str:
     model = build_graph(request)
     try:
@@ -88,6 +99,20 @@ def graph_python(request: GraphRequest) -> str:
 async def post_graph(request: GraphRequest) -> Response:
     """Non-finite numbers are the strings "NaN", "Infinity", "-Infinity"."""
     return Response(await run_in_threadpool(graph_json, request), media_type="application/json")
+
+
+@router.post(
+    "/graph/run",
+    response_model=GraphRunResponse,
+    responses={422: _ERRORS[422]},
+    summary="Like POST /api/graph, but a program error is answered in the body with status 200",
+)
+async def post_graph_run(request: GraphRequest) -> Response:
+    """For pages that run what a user types: ``error`` holds what would have been a 400 or 422.
+
+    Only a request that does not match the schema is still a 422.
+    """
+    return Response(await run_in_threadpool(graph_run_json, request), media_type="application/json")
 
 
 @router.post(

@@ -224,3 +224,15 @@ class GraphResponse(BaseModel):
             },
             from_attributes=True,
         )
+
+
+class GraphRunResponse(BaseModel):
+    """``POST /api/graph/run``: the graph, or the error that stopped it, always with status 200.
+
+    For the playground: a program error is an ordinary answer there, not a failed request (a 4xx
+    would show up as a network error in the browser's console on every typo).
+    """
+
+    graph: GraphResponse | None = Field(description="As POST /api/graph answers it; null on an error.")
+    error: ErrorDetail | None = Field(description="The error POST /api/graph would have answered, else null.")
+    status: int = Field(description="The status POST /api/graph would have answered: 200, 400 or 422.")

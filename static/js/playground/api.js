@@ -61,10 +61,19 @@ function decodeGraph(graph) {
   return graph;
 }
 
-/** POST /api/graph: nodes, edges, orders, gradient check. */
+/**
+ * POST /api/graph/run: nodes, edges, orders, gradient check. A program error comes back in the
+ * body with status 200 (a 400 would log a network error in the console on every typo); it is
+ * thrown here as the ApiError POST /api/graph would have answered.
+ */
 export async function fetchGraph(body, signal) {
-  const response = await post("/api/graph", body, signal, "application/json");
-  return decodeGraph(await response.json());
+  const response = await post("/api/graph/run", body, signal, "application/json");
+  const answer = await response.json();
+  if (answer.error) {
+    const { message, line, column } = answer.error;
+    throw new ApiError(answer.status, message, line ?? null, column ?? null);
+  }
+  return decodeGraph(answer.graph);
 }
 
 /** POST /api/graph/svg: the drawing as SVG text. */

@@ -20,8 +20,12 @@ export class Editor {
       indentUnit: 4,
       tabSize: 4,
       matchBrackets: true,
-      autoCloseBrackets: true,
+      // Brackets only: paired quotes trip over Python string prefixes (typing f'{x}' would end in '').
+      // `override` keeps the Python mode from putting the quotes back.
+      autoCloseBrackets: { pairs: "()[]{}", override: true },
       viewportMargin: Infinity,
+      // Long comments wrap instead of hiding behind a horizontal scrollbar (narrow column, projector).
+      lineWrapping: true,
       gutters: [ERROR_GUTTER, "CodeMirror-linenumbers"],
       extraKeys: {
         "Ctrl-Enter": run,
@@ -95,6 +99,9 @@ export class Editor {
         this.cm.markText({ line: index, ch: start }, { line: index, ch: end }, { className: "cm-error-underline" }),
       );
     }
+    // The error bar just took some of the editor's height: measure again, then show the line.
+    this.cm.refresh();
+    this.cm.scrollIntoView({ line: index, ch: start }, 40);
   }
 
   clearError() {

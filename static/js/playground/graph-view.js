@@ -7,6 +7,12 @@ import { h, replaceChildren } from "./dom.js";
 import { fmt, nodeName, OP_TITLES } from "./format.js";
 
 const MAX_FIT_ZOOM = 2.2; // a two-node graph should not fill a projector screen
+const FIT_MARGIN = 0.94; // share of the canvas a fitted drawing fills
+// Stepping through a drawing shown smaller than FOLLOW_BELOW zooms to FOLLOW_ZOOM (1 = the drawing's
+// own size, 11px text) and keeps the current node in view, so a big graph's step can be read.
+const FOLLOW_BELOW = 0.55;
+const FOLLOW_ZOOM = 1;
+const FOLLOW_MARGIN = 12; // pixels: recentre once the node comes this close to the canvas edge
 const CLICK_SLOP = 5; // pixels a press may move and still count as a click, not a pan
 
 /** Elements of the SVG a graph update touches. */
@@ -64,6 +70,10 @@ export class GraphView {
     this.selected = null;
     this.step = null;
     this.pointerDown = null;
+    // While the view is as fit() left it, a resize (panel opened, window resized) fits again;
+    // once the user pans or zooms, their view is kept.
+    this.fitted = true;
+    this.fitting = false;
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.resizeObserver.observe(canvas);
   }
@@ -104,6 +114,8 @@ export class GraphView {
       maxZoom: 40,
       fit: true,
       center: true,
+      onZoom: () => this.userMoved(),
+      onPan: () => this.userMoved(),
     });
     this.fit();
     this.updateNumbers(graph);
@@ -145,7 +157,9 @@ export class GraphView {
     const svg = this.svg;
     svg.addEventListener("pointerdown", (e) => {
       this.pointerDown = { x: e.clientX, y: e.clientY };
+      this.hideTooltip();
     });
+    svg.addEventListener("wheel", () => this.hideTooltip(), { passive: true });
     svg.addEventListener("click", (e) => {
       const start = this.pointerDown;
       if (start && Math.hypot(e.clientX - start.x, e.clientY - start.y) > CLICK_SLOP) return; // a pan
@@ -226,9 +240,12 @@ export class GraphView {
         item.shape.style.fill = "";
         continue;
       }
+      // While stepping backward, a grad not filled in yet has no colour either.
+      const known = !this.step || !this.step.gradKnown || this.step.gradKnown.has(node.id);
       const g = Math.abs(node.grad);
-      const t = !Number.isFinite(g) ? 1 : max > 0 ? g / max : 0;
-      item.shape.style.fill = heat(t);
+      // sqrt: the largest grads are often far larger than the rest, which would all look white.
+      const t = !Number.isFinite(g) ? 1 : max > 0 ? Math.sqrt(g / max) : 0;
+      item.shape.style.fill = known ? heat(t) : "";
     }
   }
 
@@ -355,8 +372,13 @@ export class GraphView {
       el.classList.remove("step-current", "step-edge", "step-pending", "step-input");
     }
     this.svg.classList.toggle("stepping", Boolean(step));
-    if (step) this.applyStep(step);
-    else this.updateNumbers(this.graph);
+    if (step) {
+      this.applyStep(step);
+      this.applyColour();
+      if (step.current) this.follow(step.current);
+    } else {
+      this.updateNumbers(this.graph);
+    }
   }
 
   applyStep(step) {
@@ -387,16 +409,29 @@ export class GraphView {
 
   // ------------------------------------------------------------------ pan & zoom
 
+  userMoved() {
+    if (!this.fitting) this.fitted = false;
+  }
+
   fit() {
     if (!this.panZoom) return;
+    this.fitting = true;
+    try {
+      this.fitNow();
+    } finally {
+      this.fitting = false;
+    }
+    this.fitted = true;
+  }
+
+  fitNow() {
     this.panZoom.resize();
     this.panZoom.fit();
-    this.panZoom.center();
+    // A margin round the drawing, and no more than MAX_FIT_ZOOM for a tiny graph.
     const real = this.panZoom.getSizes().realZoom;
-    if (real > MAX_FIT_ZOOM) {
-      this.panZoom.zoom((this.panZoom.getZoom() * MAX_FIT_ZOOM) / real);
-      this.panZoom.center();
-    }
+    const zoom = Math.min(real * FIT_MARGIN, MAX_FIT_ZOOM);
+    this.panZoom.zoom((this.panZoom.getZoom() * zoom) / real);
+    this.panZoom.center();
   }
 
   zoomBy(factor) {
@@ -405,7 +440,43 @@ export class GraphView {
 
   /** The canvas changed size (panel opened, window resized): keep the view, just re-measure. */
   resize() {
-    if (this.panZoom && this.canvas.clientWidth > 0) this.panZoom.resize();
+    if (!this.panZoom || this.canvas.clientWidth === 0) return;
+    if (this.fitted) {
+      this.fit();
+      return;
+    }
+    // Keep what was in the middle in the middle (svg-pan-zoom alone keeps the top-left corner).
+    const before = this.panZoom.getSizes();
+    this.panZoom.resize();
+    const after = this.panZoom.getSizes();
+    this.panZoom.panBy({ x: (after.width - before.width) / 2, y: (after.height - before.height) / 2 });
+  }
+
+  /** Keep a node readable and in view while stepping: zoom in on a small drawing, recentre near an edge. */
+  follow(id) {
+    const item = this.index?.values.get(id);
+    if (!item || !this.panZoom || this.canvas.clientWidth === 0) return;
+    // The node's centre in drawing coordinates (what the pan-zoom matrix maps to the screen).
+    const viewport = this.svg.querySelector(".svg-pan-zoom_viewport");
+    const box = item.g.getBBox();
+    const point = this.svg.createSVGPoint();
+    point.x = box.x + box.width / 2;
+    point.y = box.y + box.height / 2;
+    const centre = point.matrixTransform(viewport.getCTM().inverse().multiply(item.g.getCTM()));
+    const sizes = this.panZoom.getSizes();
+    let zoom = sizes.realZoom;
+    if (zoom < FOLLOW_BELOW) {
+      this.panZoom.zoom((this.panZoom.getZoom() * FOLLOW_ZOOM) / zoom);
+      zoom = FOLLOW_ZOOM;
+    }
+    const pan = this.panZoom.getPan();
+    const { width, height } = sizes;
+    // Where the node's box is on the canvas now; the drawing's user units are its units.
+    const outside = (c, half, offset, size) =>
+      (c - half) * zoom + offset < FOLLOW_MARGIN || (c + half) * zoom + offset > size - FOLLOW_MARGIN;
+    if (outside(centre.x, box.width / 2, pan.x, width) || outside(centre.y, box.height / 2, pan.y, height)) {
+      this.panZoom.pan({ x: width / 2 - centre.x * zoom, y: height / 2 - centre.y * zoom });
+    }
   }
 
   /** Scroll a node into view when it is outside the visible area (keyboard/panel navigation). */

@@ -19,6 +19,7 @@ import { readState, shareUrl, writeState } from "./url.js";
 
 const AUTO_RUN_MS = 650; // after the last keystroke
 const BUSY_AFTER_MS = 250; // show "Running…" only when a run is slow enough to notice
+const START_EXAMPLE = "neuron"; // small enough to read at a glance on a projector
 
 const state = {
   rankdir: "LR",
@@ -97,6 +98,7 @@ const stepper = new Stepper({
   onCaption: (text, progress) => {
     els.caption.textContent = text;
     els.progress.style.width = `${Math.round(progress * 100)}%`;
+    $("#step-exit").hidden = !stepper.active;
   },
   onPlaying: (playing) => {
     els.playBtn.setAttribute("aria-pressed", String(playing));
@@ -126,17 +128,22 @@ async function run() {
   const busyTimer = setTimeout(() => (els.busy.hidden = false), BUSY_AFTER_MS);
   const source = editor.getValue();
   const body = { source, output: state.output, rankdir: state.rankdir };
+  let outcome = "error";
   try {
     const graph = await loadGraph(body);
     await show(graph, body);
     clearError();
     writeState({ source, output: state.output, rankdir: state.rankdir });
+    outcome = "ok";
   } catch (err) {
     showError(err);
   } finally {
     clearTimeout(busyTimer);
     els.busy.hidden = true;
     state.running = false;
+    // How many runs finished and how the last one ended: for scripts and tests driving the page.
+    document.body.dataset.runs = String(Number(document.body.dataset.runs || 0) + 1);
+    document.body.dataset.lastRun = outcome;
     if (state.rerun) {
       state.rerun = false;
       run();
@@ -220,6 +227,7 @@ function showDrawing() {
   els.message.hidden = true;
   els.canvas.hidden = false;
   els.host.classList.remove("is-table");
+  els.grid.classList.remove("no-drawing");
 }
 
 function showTable(graph, reason) {
@@ -228,6 +236,7 @@ function showTable(graph, reason) {
   els.canvas.hidden = true;
   els.message.hidden = false;
   els.host.classList.add("is-table");
+  els.grid.classList.add("no-drawing"); // nothing to step through, zoom or colour
   renderNodeTable(els.message, graph, {
     title: "This graph is too large to draw",
     reason: reason || "The server does not draw graphs this large.",
@@ -238,6 +247,7 @@ function showTable(graph, reason) {
 // ---------------------------------------------------------------------------------------- errors
 
 function showError(err) {
+  setEditorVisible(true); // the error is marked there
   const isApi = err instanceof ApiError;
   const message = err && err.message ? err.message : String(err);
   els.errorBar.hidden = false;
@@ -268,7 +278,6 @@ function showError(err) {
       ),
     );
   }
-  els.status.textContent = "";
 }
 
 function clearError() {
@@ -332,7 +341,12 @@ function select(id, kind = "value", { reveal = false } = {}) {
   renderPanel();
   view.select(id, kind);
   els.grid.classList.add("has-panel");
-  if (!wasOpen) requestAnimationFrame(() => view.resize());
+  if (!wasOpen) {
+    // The drawing is about to move under the pointer: drop the hover state it had.
+    view.hover(null);
+    view.hideTooltip();
+    requestAnimationFrame(() => view.resize());
+  }
   if (reveal) view.reveal(id);
 }
 
@@ -408,6 +422,17 @@ function toggleColour() {
   updateLegend();
 }
 
+/** Hide or show the program column; the graph takes the room (a projector wants all of it). */
+function setEditorVisible(visible) {
+  const btn = $("#editor-toggle");
+  els.grid.classList.toggle("editor-collapsed", !visible);
+  btn.setAttribute("aria-expanded", String(visible));
+  const label = visible ? "Hide the program" : "Show the program";
+  btn.setAttribute("aria-label", label);
+  btn.title = `${label}${visible ? ": more room for the graph" : ""} (H)`;
+  if (visible) editor.refresh(); // CodeMirror measures nothing while hidden
+}
+
 function setPass(pass) {
   for (const btn of $$("[data-pass]")) btn.setAttribute("aria-pressed", String(btn.dataset.pass === pass));
   stepper.setPass(pass);
@@ -463,11 +488,13 @@ function bindControls() {
   for (const btn of $$("[data-rankdir]")) btn.addEventListener("click", () => setRankdir(btn.dataset.rankdir));
   for (const btn of $$("[data-pass]")) btn.addEventListener("click", () => setPass(btn.dataset.pass));
   els.colourBtn.addEventListener("click", toggleColour);
+  $("#editor-toggle").addEventListener("click", () => setEditorVisible(els.grid.classList.contains("editor-collapsed")));
   $("#fit-btn").addEventListener("click", () => view.fit());
   $("#zoom-in").addEventListener("click", () => view.zoomBy(1.25));
   $("#zoom-out").addEventListener("click", () => view.zoomBy(0.8));
   $("#step-btn").addEventListener("click", () => stepper.step());
   $("#step-reset").addEventListener("click", () => stepper.reset());
+  $("#step-exit").addEventListener("click", () => stepper.stop());
   els.playBtn.addEventListener("click", () => stepper.toggle());
   $("#speed").addEventListener("change", (e) => stepper.setSpeed(Number(e.target.value)));
   $("#panel-close").addEventListener("click", () => closePanel());
@@ -538,6 +565,8 @@ function onKey(e) {
       stepper.pause();
     } else if (panel.isOpen) {
       closePanel();
+    } else if (stepper.active && !isTyping(e.target)) {
+      stepper.stop();
     }
     return;
   }
@@ -552,7 +581,11 @@ function onKey(e) {
     "-": () => view.zoomBy(0.8),
     d: () => setRankdir(state.rankdir === "LR" ? "TB" : "LR"),
     c: () => toggleColour(),
-    e: () => editor.focus(),
+    e: () => {
+      setEditorVisible(true);
+      editor.focus();
+    },
+    h: () => setEditorVisible(els.grid.classList.contains("editor-collapsed")),
     "?": () => els.help.showModal(),
   };
   const action = actions[e.key.length === 1 ? e.key.toLowerCase() : e.key];
@@ -577,7 +610,7 @@ function start() {
   if (linked.source !== null) {
     applyLinkState(linked);
   } else {
-    editor.setValue(EXAMPLES[0].source);
+    editor.setValue(EXAMPLES.find((e) => e.id === START_EXAMPLE).source);
   }
   stepper.idle();
   document.body.dataset.ready = "true";

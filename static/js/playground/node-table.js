@@ -5,6 +5,13 @@ import { fmt, OP_TITLES } from "./format.js";
 
 const MAX_ROWS = 600;
 
+/** The server's reason as a sentence for students: capitalised, without the API aside, with a full stop. */
+function sentence(reason) {
+  const text = reason.replace(/;\s*the JSON graph.*$/i, "").trim();
+  const capital = text.charAt(0).toUpperCase() + text.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
 /** Fill `container` with a message and a table of the nodes (named values first). */
 export function renderNodeTable(container, graph, { title, reason, onSelect }) {
   const named = graph.nodes.filter((n) => n.label);
@@ -50,12 +57,12 @@ export function renderNodeTable(container, graph, { title, reason, onSelect }) {
     h(
       "div",
       { class: "too-large" },
-      h("div", { class: "too-large-icon", "aria-hidden": "true" }, "⛶"),
+      h("div", { class: "too-large-icon", "aria-hidden": "true" }, "!"),
       h(
         "div",
         {},
         h("h3", {}, title),
-        h("p", {}, reason),
+        h("p", {}, sentence(reason)),
         h(
           "p",
           { class: "muted" },

@@ -256,7 +256,13 @@ export class Panel {
       return h(
         "tr",
         { "data-edge": edge.id },
-        h("td", {}, this.chip(graph, consumer.id), h("span", { class: "op-badge", title: OP_TITLES[consumer.op] }, consumer.op_symbol)),
+        h(
+          "td",
+          {},
+          this.chip(graph, consumer.id),
+          // An unnamed consumer's chip already reads "a · b"; a named one gets its op alongside.
+          consumer.label ? h("span", { class: "op-badge", title: OP_TITLES[consumer.op] }, consumer.op_symbol) : null,
+        ),
         h("td", { class: "n" }, this.number(consumer.grad)),
         h("td", { class: "n" }, h("span", { class: "op-sign" }, "×"), this.number(edge.local_grad)),
         h("td", { class: "n" }, h("span", { class: "op-sign" }, "="), this.number(edge.contribution, SIGN_CLASS(edge.contribution))),
@@ -273,7 +279,7 @@ export class Panel {
       h(
         "table",
         { class: "np-table np-accumulation" },
-        h("thead", {}, h("tr", {}, h("th", {}, "used by"), h("th", { class: "n" }, "its grad"), h("th", { class: "n" }, "× local ∂"), h("th", { class: "n" }, "= sent back"))),
+        h("thead", {}, h("tr", {}, h("th", {}, "used by"), h("th", { class: "n" }, "its grad"), h("th", { class: "n" }, "× local ∂"), h("th", { class: "n" }, "= sent"))),
         h("tbody", {}, rows),
         h(
           "tfoot",
@@ -397,27 +403,33 @@ export class Panel {
       return;
     }
     const error = Math.abs(n.actual - n.predicted);
+    const close = error <= 1e-3 * Math.max(1, Math.abs(n.actual));
     replaceChildren(
       edit.readout,
       h(
         "dl",
-        { class: "np-check" },
+        { class: "np-rows" },
         h("div", {}, h("dt", {}, `Δ${name}`), h("dd", { class: "num" }, signed(n.dx))),
         h(
           "div",
           { class: "np-predicted" },
-          h("dt", {}, `predicted Δ${out}`),
+          h("dt", {}, `predicted Δ${out}`, h("small", {}, ` = grad × Δ${name}`)),
           h("dd", { class: "num", "data-field": "predicted" }, signed(n.predicted)),
         ),
-        h("div", { class: "np-actual" }, h("dt", {}, `actual Δ${out}`), h("dd", { class: "num", "data-field": "actual" }, signed(n.actual))),
+        h(
+          "div",
+          { class: "np-actual" },
+          h("dt", {}, `actual Δ${out}`, h("small", {}, " = rerun")),
+          h("dd", { class: "num", "data-field": "actual" }, signed(n.actual)),
+        ),
       ),
       h("p", { class: "np-note mono" }, `${fmt(baseline.grad0)} × ${signed(n.dx)} = ${signed(n.predicted)}`),
       h(
         "p",
         { class: "np-note muted" },
-        error <= 1e-3 * Math.max(1, Math.abs(n.actual))
+        close
           ? "The straight-line prediction is spot on for a step this small."
-          : "Off by " + fmt(error) + ": the gradient is the slope at the start, and the function curves.",
+          : `Off by ${fmt(error)}: the gradient is the slope at the start, and the function curves.`,
       ),
     );
   }

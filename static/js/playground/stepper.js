@@ -2,6 +2,7 @@
 // backward pass fills in grads in backward_order, each step lighting up the node and its edges.
 
 import { fmt, nodeName, short } from "./format.js";
+import { formula } from "./panel.js";
 
 const BASE_INTERVAL_MS = 900;
 
@@ -152,8 +153,11 @@ export class Stepper {
     const end = this.k === n ? ` · ${this.pass === "backward" ? "backward" : "forward"} pass done.` : "";
     if (this.pass === "forward") {
       if (node.is_leaf) return `${where} · ${name} is a leaf: data = ${fmt(node.data)}${end}`;
-      const args = into.map((e) => short(graph.nodes[Number(e.source.slice(1))].data));
-      return `${where} · ${name} = ${node.op_symbol}(${args.join(", ")}) = ${fmt(node.data)}${end}`;
+      const args = into.map((e) => {
+        const text = short(graph.nodes[Number(e.source.slice(1))].data);
+        return text.startsWith("-") && (into.length > 1 || node.op === "pow") ? `(${text})` : text;
+      });
+      return `${where} · ${name} = ${formula(node, args)} = ${fmt(node.data)}${end}`;
     }
     const head = node.is_output
       ? `${where} · ${name} is the output: grad = 1`
