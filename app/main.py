@@ -6,7 +6,8 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
 from app.errors import validation_error_handler
-from app.routes import graph, pages
+from app.routes import graph, pages, sessions
+from app.sessions import lifespan
 from app.web import static_files
 
 app = FastAPI(
@@ -14,6 +15,7 @@ app = FastAPI(
     description="Make backpropagation visible: expression graphs with data and grad on every node, "
     "and live MLP training sessions.",
     version="0.1.0",
+    lifespan=lifespan,  # training sessions end on shutdown, so open event streams do not hold it up
 )
 
 
@@ -27,3 +29,4 @@ app.add_exception_handler(RequestValidationError, validation_error_handler)
 app.mount("/static", static_files, name="static")
 app.include_router(pages.router)
 app.include_router(graph.router)
+app.include_router(sessions.router)

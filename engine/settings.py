@@ -44,6 +44,7 @@ class Settings:
     max_layer_width: int = 32
     max_classes: int = 10  # classes of 'blobs', 'spiral' and 'custom' (softmax_ce has one output each)
     max_steps_per_request: int = 1_000
+    max_step_request_seconds: float = 30.0  # a step request stops here and answers with the steps taken
     max_boundary_resolution: int = 200
     max_sessions: int = 64
     session_idle_seconds: float = 3_600.0
@@ -60,6 +61,9 @@ class Settings:
     evicted_ids_remembered: int = 4_096  # evicted/deleted ids that still answer 410 rather than 404
     max_graph_svg_edges: int = 1_200  # weights drawn in a datapoint's collapsed SVG graph (dot layout time)
     max_history_points: int = 5_000  # metrics per GET of a session; a longer history is evenly thinned
+    # Compiled executor (engine/compiled)
+    compiled_cache_entries: int = 32  # captured programs an executor keeps (one per model structure + loss)
+    compiled_predict_rows: int = 1_024  # rows per vectorized predict chunk (bounds memory on big grids)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

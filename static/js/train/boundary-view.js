@@ -74,7 +74,8 @@ export class BoundaryView {
     const { ctx, canvas } = this;
     const dpr = canvas.width / this.size;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.fillStyle = "#ffffff";
+    // With the view held still for drawing, the model's grid may cover only part of it: grey is "not computed".
+    ctx.fillStyle = this.boundary && this.fixedView ? "#eceef4" : "#ffffff";
     ctx.fillRect(0, 0, canvas.width, canvas.height);
     if (this.boundary) this.#drawHeat();
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);

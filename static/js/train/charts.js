@@ -64,6 +64,7 @@ class Chart {
       train.push(a);
       test.push(b);
     }
+    this.container.classList.toggle("has-data", steps.length > 0);
     if (train.length) this.show(train[train.length - 1], test[test.length - 1]);
     else this.show(null, null);
     if (steps.length > MAX_POINTS) this.data = this.data.map((s) => s.filter((_, i) => i % 2 === 0 || i === s.length - 1));

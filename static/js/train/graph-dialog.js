@@ -6,10 +6,12 @@ import { classColor, weightColor } from "./colors.js";
 import { esc, fmt, signClass } from "./format.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
-const CARD_W = 176;
+const MAX_CARD_W = 176; // at most; narrower (down to MIN_CARD_W) when the columns would not fit
+const MIN_CARD_W = 150;
+const MIN_GAP = 56; // between columns: room for the weights' curves
 const CARD_H = 40;
 const ROW = 48;
-const PAD = 24;
+const PAD = 20;
 
 function el(name, attrs = {}, parent = null) {
   const node = document.createElementNS(SVG_NS, name);
@@ -106,11 +108,16 @@ export class GraphDialog {
     this.title.textContent = `Datapoint #${sample.index} (${sample.split})`;
     this.sub.innerHTML = `x = (${sample.x.map((v) => fmt(v, 3)).join(", ")}) · class <i class="dot" style="background:${classColor(sample.label)}"></i>${sample.label} · loss ${esc(fmt(loss.value))} · step ${sample.step}`;
     this.body.replaceChildren(this.#drawCollapsed(g));
+    this.body.scrollTo(0, 0);
     const neurons = g.nodes.filter((n) => n.kind === "neuron").length;
-    this.foot.textContent =
+    const noGrad = loss.value === 0 && g.nodes.every((n) => n.kind === "loss" || n.grad === 0);
+    this.foot.innerHTML =
+      (noGrad
+        ? `<b class="foot-note">Every grad is 0: this point's ${esc(loss.kind)} loss is 0 (it is classified with room to spare), so it does not pull on any weight. Points near the boundary do.</b> `
+        : "") +
       `The full graph of this datapoint has ${g.scalar_values} scalar Values; here each box is one input or ` +
       `neuron (${neurons} neurons), showing its output's data and grad. The loss box sums up ${loss.scalar_values} ` +
-      `Values: ${loss.formula}. Click a neuron to expand it into its own scalar graph.`;
+      `Values: ${esc(loss.formula)}. <b>Click a neuron</b> to expand it into its own scalar graph.`;
   }
 
   #drawCollapsed(g) {
@@ -121,19 +128,22 @@ export class GraphDialog {
     }
     const layers = [...byLayer.keys()].sort((a, b) => a - b);
     const maxRows = Math.max(...layers.map((l) => byLayer.get(l).length));
-    const availW = Math.max(600, this.body.clientWidth);
-    const gap = Math.max(90, (availW - 2 * PAD - layers.length * CARD_W) / Math.max(1, layers.length - 1));
-    const width = 2 * PAD + layers.length * CARD_W + (layers.length - 1) * gap;
+    // Fill the dialog's width; past that, scroll sideways rather than shrink the numbers.
+    const availW = Math.max(600, this.body.clientWidth - 2);
+    const gaps = Math.max(1, layers.length - 1);
+    const cardW = clamp(Math.floor((availW - 2 * PAD - gaps * MIN_GAP) / layers.length), MIN_CARD_W, MAX_CARD_W);
+    const gap = Math.max(MIN_GAP, (availW - 2 * PAD - layers.length * cardW) / gaps);
+    const width = 2 * PAD + layers.length * cardW + gaps * gap;
     const height = Math.max(this.body.clientHeight - 4, 2 * PAD + 24 + maxRows * ROW);
     const svg = el("svg", { width, height, viewBox: `0 0 ${width} ${height}`, class: "collapsed" });
     const pos = new Map();
     layers.forEach((layer, c) => {
       const nodes = byLayer.get(layer);
-      const x = PAD + c * (CARD_W + gap);
+      const x = PAD + c * (cardW + gap);
       const y0 = 24 + (height - 24 - nodes.length * ROW) / 2;
       nodes.forEach((node, i) => pos.set(node.id, [x, y0 + i * ROW + (ROW - CARD_H) / 2]));
       const title = layer < 0 ? "Inputs" : nodes[0].kind === "loss" ? "Loss" : layer === layers.length - 3 ? "Output" : `Hidden ${layer + 1}`;
-      el("text", { x: x + CARD_W / 2, y: 18, "text-anchor": "middle", class: "net-col-label" }, svg).textContent = title;
+      el("text", { x: x + cardW / 2, y: 18, "text-anchor": "middle", class: "net-col-label" }, svg).textContent = title;
     });
 
     const edgeLayer = el("g", {}, svg);
@@ -142,7 +152,7 @@ export class GraphDialog {
     const addEdge = (source, target, attrs, info) => {
       const [sx, sy] = pos.get(source);
       const [tx, ty] = pos.get(target);
-      const x0 = sx + CARD_W;
+      const x0 = sx + cardW;
       const y0 = sy + CARD_H / 2;
       const y1 = ty + CARD_H / 2;
       const mx = (x0 + tx) / 2;
@@ -175,13 +185,13 @@ export class GraphDialog {
     for (const node of g.nodes) {
       const [x, y] = pos.get(node.id);
       const group = el("g", { class: `gnode ${node.kind}`, transform: `translate(${x},${y})`, "data-node": node.id }, svg);
-      el("rect", { width: CARD_W, height: CARD_H, rx: 6 }, group);
+      el("rect", { width: cardW, height: CARD_H, rx: 6 }, group);
       el("text", { x: 8, y: 16, class: "glabel" }, group).textContent = node.label;
       const kind = node.kind === "loss" ? g.loss.kind : node.activation && node.activation !== "linear" ? node.activation : "";
       if (kind) el("text", { x: 8, y: 33, class: "gzero" }, group).textContent = kind;
-      const data = el("text", { x: CARD_W - 8, y: 16, "text-anchor": "end" }, group);
+      const data = el("text", { x: cardW - 8, y: 16, "text-anchor": "end" }, group);
       data.innerHTML = `<tspan class="gzero">data </tspan><tspan>${esc(fmt(node.data))}</tspan>`;
-      const grad = el("text", { x: CARD_W - 8, y: 33, "text-anchor": "end" }, group);
+      const grad = el("text", { x: cardW - 8, y: 33, "text-anchor": "end" }, group);
       grad.innerHTML = `<tspan class="gzero">grad </tspan><tspan class="${signClass(node.grad, "g")}">${esc(fmt(node.grad))}</tspan>`;
       const edges = edgesByNode.get(node.id) || [];
       group.addEventListener("mouseenter", (e) => {
@@ -204,8 +214,9 @@ export class GraphDialog {
     const z = this.zoom;
     if (!z) return;
     if (factor === 0) {
-      const fit = Math.min((this.body.clientWidth - 32) / z.w, (this.body.clientHeight - 32) / z.h);
-      z.scale = clamp(fit, 0.6, 1.4);
+      // Fit the width (a neuron is drawn one weight per row: scroll down along its sum); never so
+      // small that the numbers cannot be read.
+      z.scale = clamp((this.body.clientWidth - 40) / z.w, 0.75, 1.4);
     } else {
       z.scale = clamp(z.scale * factor, 0.2, 4);
     }
@@ -219,7 +230,8 @@ export class GraphDialog {
     this.neuron = nid;
     this.source.tooltip(null);
     this.back.hidden = false;
-    this.title.textContent = `Neuron ${nid} · datapoint #${index} (${split})`;
+    const node = this.graph.nodes.find((n) => n.id === nid);
+    this.title.textContent = `Neuron ${node ? node.label : nid} · datapoint #${index} (${split})`;
     this.sub.textContent = "loading…";
     let svgText;
     try {
@@ -228,7 +240,6 @@ export class GraphDialog {
       this.#error(err);
       return;
     }
-    const node = this.graph.nodes.find((n) => n.id === nid);
     this.sub.textContent = node ? `${node.activation} neuron · output data ${fmt(node.data)} · grad ${fmt(node.grad)}` : "";
     const doc = new DOMParser().parseFromString(svgText, "image/svg+xml");
     const svg = document.importNode(doc.documentElement, true);
@@ -242,9 +253,10 @@ export class GraphDialog {
     this.zoom = { svg, w: vb[2], h: vb[3], scale: 1 };
     this.zoomBar.hidden = false;
     this.#zoomBy(0);
+    this.body.scrollTo(0, 0);
     this.foot.textContent =
-      `Neuron ${nid} as micrograd computes it: each weight times its input, summed onto the bias one + at a time, ` +
-      `then the activation. Its inputs come from the previous layer; every grad is ∂loss/∂value for this datapoint.`;
+      `${node ? node.label : nid} as micrograd computes it: one row per weight (w × input), each product added onto the ` +
+      `running sum that starts at the bias, then the activation at the bottom right. Every grad is ∂loss/∂value for this datapoint.`;
   }
 }
 

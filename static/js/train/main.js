@@ -5,7 +5,17 @@
 import { api, ApiError } from "./api.js";
 import { BoundaryView } from "./boundary-view.js";
 import { Charts } from "./charts.js";
-import { CHOICES, cloneConfig, configKey, readUrl, requestBody, toQuery, writeUrl } from "./config.js";
+import {
+  CHOICES,
+  MULTI_CLASS_DATASETS,
+  cloneConfig,
+  configKey,
+  DEFAULTS,
+  readUrl,
+  requestBody,
+  toQuery,
+  writeUrl,
+} from "./config.js";
 import { Controls } from "./controls.js";
 import { esc, fmt, percent, short, signClass } from "./format.js";
 import { GraphDialog } from "./graph-dialog.js";
@@ -22,12 +32,19 @@ const limits = {
   maxSpeed: Number(root.dataset.maxSpeed),
 };
 const STORAGE_KEY = "backprop-lab-train-session";
+const BINARY_LOSSES = new Set(["hinge", "mse", "bce"]);
+
+function classCount(config) {
+  if (config.dataset === "custom") return new Set((config.points ?? []).map((p) => p[2])).size;
+  return MULTI_CLASS_DATASETS.has(config.dataset) ? config.n_classes : 2;
+}
 const MIN_CUSTOM_POINTS = 2;
 
 const initial = readUrl();
+const clamped = withinLimits(initial.config);
 const page = {
   watching: Boolean(initial.watch),
-  config: initial.config,
+  config: clamped.config,
   speed: Math.min(initial.speed, limits.maxSpeed),
   session: null, // {id, token}; token is null while watching
   dataset: null,
@@ -38,7 +55,33 @@ const page = {
   stream: null,
   generation: 0, // bumps whenever the page switches sessions, so late answers are ignored
   resyncing: false,
+  ended: false, // the run being shown has ended (the page says so over everything)
+  pendingNotice: null, // shown once the next run has started
 };
+
+/** `config` cut down to the server's size limits, and what was cut (a link may ask for more). */
+function withinLimits(config) {
+  const c = cloneConfig(config);
+  const notes = [];
+  if (c.hidden.length > limits.maxLayers) {
+    notes.push(`${c.hidden.length} hidden layers (at most ${limits.maxLayers})`);
+    c.hidden = c.hidden.slice(0, limits.maxLayers);
+  }
+  const widest = Math.max(0, ...c.hidden);
+  if (widest > limits.maxWidth) {
+    notes.push(`${widest} neurons in a layer (at most ${limits.maxWidth})`);
+    c.hidden = c.hidden.map((n) => Math.min(n, limits.maxWidth));
+  }
+  if (c.n_points > limits.maxPoints) {
+    notes.push(`${c.n_points} points (at most ${limits.maxPoints})`);
+    c.n_points = limits.maxPoints;
+  }
+  if (c.points && c.points.length > limits.maxCustom) {
+    notes.push(`${c.points.length} drawn points (at most ${limits.maxCustom})`);
+    c.points = c.points.slice(0, limits.maxCustom);
+  }
+  return { config: c, notes };
+}
 
 // ------------------------------------------------------------------ views
 
@@ -130,24 +173,26 @@ document.addEventListener("keydown", (e) => {
 async function togglePlay() {
   if (!page.session?.token) return;
   const { id, token } = page.session;
-  if (page.playing) {
-    setPlaying(false);
-    await command(() => api.pause(id, token));
-  } else {
-    setPlaying(true);
-    await command(() => api.play(id, token, page.speed));
-  }
+  const play = !page.playing;
+  setPlaying(play); // at once; the answer (the state after the command) settles it
+  const state = await command(() => (play ? api.play(id, token, page.speed) : api.pause(id, token)));
+  if (state && page.session?.id === id) setPlaying(state.playing);
 }
 
 async function stepBy(n) {
   if (!page.session?.token) return;
-  await command(() => api.step(page.session.id, page.session.token, n));
+  await stepResult(command(() => api.step(page.session.id, page.session.token, n)));
 }
 
 async function resetRun() {
   if (!page.session?.token) return;
   setPlaying(false);
   await command(() => api.reset(page.session.id, page.session.token));
+}
+
+async function stepResult(promise) {
+  const answer = await promise;
+  if (answer?.message) notice(answer.message, "info");
 }
 
 /** Run an owner command; show its error, if any. The stream brings the result. */
@@ -179,6 +224,11 @@ function onSettingChange(field, value) {
     else setDrawTool("inspect");
   }
   if (field === "batch_size" && value !== null && value < 1) config.batch_size = null;
+  // More than two classes need one output per class: switch the loss rather than refuse the run.
+  if (classCount(config) > 2 && BINARY_LOSSES.has(config.loss)) {
+    config.loss = "softmax_ce";
+    page.pendingNotice = "More than two classes: the loss is now softmax cross-entropy (one output per class).";
+  }
   applyConfig(config);
 }
 
@@ -207,8 +257,9 @@ function updateLayerControls() {
   $("#layers-label").textContent = `${n} hidden layer${n === 1 ? "" : "s"}`;
   $("#add-layer").disabled = page.watching || n >= limits.maxLayers;
   $("#remove-layer").disabled = page.watching || n === 0;
-  if (!page.session || page.watching) return;
-  network.setSizes([2, ...page.config.hidden, page.sizes ? page.sizes[page.sizes.length - 1] : 1], {
+  if (page.watching) return;
+  const outputs = page.config.loss === "softmax_ce" ? Math.max(2, classCount(page.config)) : 1;
+  network.setSizes([2, ...page.config.hidden, outputs], {
     editable: !page.watching,
     maxWidth: limits.maxWidth,
   });
@@ -231,6 +282,12 @@ async function restart(previousConfig) {
   try {
     created = await api.create(requestBody(config));
   } catch (err) {
+    if (!old) {
+      // Nothing to go back to (the page was opened with these settings): offer the defaults.
+      status("Not started", "bad");
+      notice(`This run cannot start: ${err.message}`, "error", { label: "Use the default settings", run: useDefaults });
+      return;
+    }
     notice(err.message, "error");
     if (previousConfig && old) {
       page.config = previousConfig;
@@ -246,6 +303,9 @@ async function restart(previousConfig) {
     return;
   }
   clearNotice();
+  hideEnded();
+  if (page.pendingNotice) notice(page.pendingNotice, "info");
+  page.pendingNotice = null;
   remember(created, config);
   try {
     await attach({ id: created.id, token: created.owner_token });
@@ -254,11 +314,16 @@ async function restart(previousConfig) {
     return;
   }
   page.retired = null;
-  if (old?.token && old.id !== created.id) api.remove(old.id, old.token, created.id).catch(() => {});
+  if (old?.token && !old.ended && old.id !== created.id) api.remove(old.id, old.token, created.id).catch(() => {});
   if (wasPlaying) {
     setPlaying(true);
     await command(() => api.play(created.id, created.owner_token, page.speed));
   }
+}
+
+function useDefaults() {
+  clearNotice();
+  applyConfig(cloneConfig(DEFAULTS), 0);
 }
 
 function remember(created, config) {
@@ -334,7 +399,9 @@ function onEvent(kind, data) {
     }
     setPlaying(false);
     setRunEnabled(false);
-    notice(page.watching ? `This run has ended: ${data.message}` : data.message, "info");
+    if (page.session) page.session.ended = true;
+    status("Ended", "bad");
+    showEnded(data.message);
     return;
   }
   if (kind === "reset") {
@@ -351,7 +418,8 @@ function onEvent(kind, data) {
   }
   if (data.boundary) boundary.setBoundary(data.boundary);
   if (data.weights) network.setWeights(data.weights, data.boundary ?? boundary.extent, page.config.activation);
-  showState(state);
+  // A step event may have been sent just before a pause: only these kinds change play/pause.
+  showState(state, kind !== "step");
   if (data.message) notice(data.message, "info");
 }
 
@@ -369,16 +437,17 @@ async function resync() {
   }
 }
 
-function showState(state) {
+function showState(state, playState = true) {
   $("#step-count").textContent = state.step.toLocaleString("en-US");
-  setPlaying(state.playing);
+  if (playState) setPlaying(state.playing);
   page.viewers = state.viewers;
   const m = state.metrics;
   $("#train-loss").textContent = m ? short(m.train_loss) : "–";
   $("#test-loss").textContent = m && m.test_loss !== null ? short(m.test_loss) : "–";
   $("#accuracy").textContent = m ? (m.test_accuracy !== null ? `${percent(m.train_accuracy)} / ${percent(m.test_accuracy)}` : percent(m.train_accuracy)) : "–";
   $("#accuracy").title = m && m.test_accuracy !== null ? "train / test" : "on the training set";
-  if ([...speedSelect.options].some((o) => o.value === String(state.steps_per_second))) {
+  // A viewer shows the owner's speed; the owner's own choice (and URL) is the page's speed.
+  if (page.watching && [...speedSelect.options].some((o) => o.value === String(state.steps_per_second))) {
     speedSelect.value = String(state.steps_per_second);
   }
   const watchers = state.watchers;
@@ -392,7 +461,7 @@ function showState(state) {
 
 function onStreamStatus(s) {
   if (s === "reconnecting") status("Reconnecting…", "");
-  else if (s === "closed") status("Not live", "bad");
+  else if (s === "closed" && !page.ended) status("Not live", "bad");
 }
 
 function status(text, kind) {
@@ -496,17 +565,24 @@ function stickyTooltip(html, event) {
   }, 6000);
 }
 
+/** A neuron's name in the datapoint graph: h<layer>.<index> (from 0), the output is "score". */
+function neuronName(l, n) {
+  const sizes = page.sizes;
+  if (!sizes || l < sizes.length - 2) return `h${l}.${n}`;
+  return sizes[sizes.length - 1] === 1 ? "score" : `score${n}`;
+}
+
 async function showWeight(edge, event) {
   if (!page.session) return;
-  const from = edge.l === 0 ? `x${edge.i + 1}` : `h${edge.l - 1}.${edge.i}`;
-  const to = `${edge.l}.${edge.n}`;
+  const from = edge.l === 0 ? `x${edge.i + 1}` : neuronName(edge.l - 1, edge.i);
+  const to = neuronName(edge.l, edge.n);
   try {
     const net = await api.network(page.session.id);
     const neuron = net.layers[edge.l][edge.n];
     const w = Number(neuron.weights[edge.i]);
     const g = Number(neuron.weight_grads[edge.i]);
     stickyTooltip(
-      `<b>weight ${esc(from)} → neuron ${esc(to)}</b><table><tr><td>value</td><td>${fmt(w)}</td></tr>` +
+      `<b>weight ${esc(from)} → ${esc(to)}</b><table><tr><td>value</td><td>${fmt(w)}</td></tr>` +
         `<tr><td>grad</td><td class="${signClass(g)}">${fmt(g)}</td></tr></table>` +
         `<span class="muted">grad of the last step's loss · step ${net.step}</span>`,
       event,
@@ -522,7 +598,7 @@ async function showNeuron(l, n, event) {
     const net = await api.network(page.session.id);
     const neuron = net.layers[l][n];
     stickyTooltip(
-      `<b>neuron ${l}.${n}</b> · ${esc(neuron.activation)} · ${neuron.weights.length} inputs<table>` +
+      `<b>${esc(neuronName(l, n))}</b> · ${esc(neuron.activation)} · ${neuron.weights.length} inputs<table>` +
         `<tr><td>bias</td><td>${fmt(Number(neuron.bias))}</td></tr>` +
         `<tr><td>bias grad</td><td class="${signClass(Number(neuron.bias_grad))}">${fmt(Number(neuron.bias_grad))}</td></tr></table>` +
         `<span class="muted">click a datapoint to see this neuron's data and grad for it</span>`,
@@ -542,20 +618,59 @@ function openGraph(point) {
 
 // ------------------------------------------------------------------ notices and sharing
 
-function notice(text, kind = "info") {
+/** A message over the page; `action` ({label, run}) adds a button that does something about it. */
+function notice(text, kind = "info", action = null) {
   const box = $("#notice");
   box.className = `notice ${kind}`;
   box.innerHTML = "";
   const span = document.createElement("span");
   span.textContent = text;
+  box.append(span);
+  if (action) {
+    const act = document.createElement("button");
+    act.type = "button";
+    act.className = "btn btn-small btn-primary";
+    act.textContent = action.label;
+    act.addEventListener("click", action.run);
+    box.append(act);
+  }
   const close = document.createElement("button");
   close.type = "button";
   close.className = "btn btn-small";
   close.textContent = "Dismiss";
   close.addEventListener("click", clearNotice);
-  box.append(span, close);
+  box.append(close);
   box.hidden = false;
 }
+
+// ------------------------------------------------------------------ the end of a run
+
+/** The run is over (deleted, evicted, expired, server stopping, or never found): say so plainly. */
+function showEnded(message, title = "This run has ended") {
+  page.ended = true;
+  tooltip(null);
+  if (graph.isOpen) $("#graph-dialog").close();
+  $("#ended-title").textContent = title;
+  $("#ended-text").textContent = message.charAt(0).toUpperCase() + message.slice(1) + (/[.!?]$/.test(message) ? "" : ".");
+  $("#ended-restart").hidden = page.watching;
+  $("#ended-own").hidden = !page.watching;
+  $("#ended-own").href = `/train${toQuery(page.config)}`;
+  $("#ended-close").hidden = !page.session; // nothing to look at if the run was never loaded
+  $("#ended").hidden = false;
+  (page.watching ? $("#ended-own") : $("#ended-restart")).focus();
+}
+
+function hideEnded() {
+  page.ended = false;
+  $("#ended").hidden = true;
+}
+
+$("#ended-close").addEventListener("click", () => ($("#ended").hidden = true));
+$("#ended-restart").addEventListener("click", () => {
+  hideEnded();
+  page.retired = null;
+  restart(null);
+});
 
 function clearNotice() {
   $("#notice").hidden = true;
@@ -612,14 +727,23 @@ async function start() {
     controls.setEnabled(false);
     for (const id of ["#add-layer", "#remove-layer"]) $(id).disabled = true;
     $("#own-link").hidden = false;
+    $("#watch-banner").hidden = false;
+    for (const p of document.querySelectorAll("[data-empty]")) p.textContent = "Waiting for the owner to press ▶";
     try {
       await attach({ id: initial.watch, token: null });
       $("#own-link").href = `/train${toQuery(page.config)}`;
     } catch (err) {
       status("Not live", "bad");
-      notice(err instanceof ApiError && err.status === 410 ? `This run has ended: ${err.message}` : err.message, "error");
+      if (err instanceof ApiError && err.status === 410) showEnded(err.message);
+      else if (err instanceof ApiError && err.status === 404) {
+        showEnded("No run has this id: the link may be mistyped, or the server was restarted since it was shared", "Run not found");
+      } else notice(err.message, "error");
     }
     return;
+  }
+  if (clamped.notes.length) {
+    writeUrl(page.config, page.speed);
+    page.pendingNotice = `This link asked for ${clamped.notes.join(" and ")}; the run uses the largest allowed.`;
   }
   const saved = remembered(page.config);
   if (saved) {
@@ -641,5 +765,9 @@ window.backpropTrain = {
   /** How many hand-drawn points the run being shown was started with (null: none is). */
   get points() {
     return page.session && page.runConfig?.points ? page.runConfig.points.length : null;
+  },
+  /** Inputs, hidden widths, outputs of the run being shown (null: none is). */
+  get layerSizes() {
+    return page.session ? page.sizes : null;
   },
 };

@@ -84,15 +84,20 @@ export class NetworkView {
     const svg = el("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": "Network diagram" });
     container.appendChild(svg);
     const cols = sizes.length;
-    const marginX = Math.min(90, W * 0.09);
-    const colX = (c) => marginX + (c * (W - 2 * marginX)) / Math.max(1, cols - 1);
     const maxN = Math.max(...sizes);
     const spacing = Math.min(46, (H - TOP - BOTTOM) / maxN);
     const r = Math.max(3.5, Math.min(16, spacing * 0.38));
+    const outputs = sizes[cols - 1];
+    const outputLabel = (n) => (outputs === 1 ? "score" : `class ${n}`);
+    // Room on the right for the output labels (13px monospace: ~8px a character), on the left for x1/x2.
+    const marginL = Math.max(44, Math.min(90, W * 0.09));
+    const marginR = Math.max(marginL, r + 8 + 8 * outputLabel(outputs - 1).length + 12);
+    const colX = (c) => marginL + (c * (W - marginL - marginR)) / Math.max(1, cols - 1);
     const pos = sizes.map((n, c) => {
       const x = colX(c);
-      const y0 = TOP + (H - TOP - BOTTOM - spacing * n) / 2 + spacing / 2;
-      return Array.from({ length: n }, (_, i) => [x, y0 + i * spacing]);
+      const gap = Math.min(46, (H - TOP - BOTTOM) / n); // a short column keeps its labels apart
+      const y0 = TOP + (H - TOP - BOTTOM - gap * n) / 2 + gap / 2;
+      return Array.from({ length: n }, (_, i) => [x, y0 + i * gap]);
     });
     this.layout = { pos, r };
 
@@ -138,10 +143,9 @@ export class NetworkView {
     });
     // Output labels: one score, or one score per class (softmax) in the class's colour.
     pos[cols - 1].forEach(([x, y], n) => {
-      const single = sizes[cols - 1] === 1;
       const label = el("text", { x: x + r + 8, y: y + 4, class: "net-input-label" }, svg);
-      label.textContent = single ? "score" : `class ${n}`;
-      if (!single) label.style.fill = classColor(n);
+      label.textContent = outputLabel(n);
+      if (outputs > 1) label.style.fill = classColor(n);
     });
 
     // + / − per hidden layer, as HTML over the SVG (real buttons: focusable, clickable in tests)

@@ -1,0 +1,264 @@
+"""Request and response models of the live training API (``/api/sessions*``).
+
+Numbers follow the graph API's rule (``app.schemas.graph.JsonNumber``): a diverging run's NaN or
+infinite loss is sent as the string ``"NaN"``/``"Infinity"``/``"-Infinity"``, never as invalid JSON.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.schemas.graph import GraphResponse, JsonNumber
+from engine.losses import LOSSES, REGULARIZATIONS
+from engine.nn import ACTIVATIONS
+
+DATASET_NAMES = ("moons", "circles", "xor", "spiral", "blobs", "linear", "custom")
+OPTIMIZERS = ("sgd", "momentum", "adam")
+SCHEDULES = ("constant", "linear", "cosine")
+EXECUTORS = ("auto", "compiled", "eager")
+
+
+class TrainConfigIn(BaseModel):
+    """A training run; the defaults are micrograd's demo (moons, MLP(2, [16, 16, 1]), hinge + L2, SGD).
+
+    Size limits (points, layers, widths, ...) come from the server's settings and are checked when a
+    session is created, with a message that names the limit.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"dataset": "moons", "hidden": [16, 16], "learning_rate": 1.0}]},
+    )
+
+    dataset: Literal[DATASET_NAMES] = Field(
+        default="moons", description="Which 2-D dataset; 'custom' trains on `points`."
+    )
+    n_points: int = Field(default=100, ge=1, description="Points generated (train + test).")
+    noise: float = Field(default=0.1, ge=0.0, le=1.0, description="Noise of the generated points.")
+    test_fraction: float = Field(default=0.0, ge=0.0, lt=1.0, description="Share held out for testing.")
+    n_classes: int = Field(default=2, ge=2, description="Classes of 'blobs' and 'spiral'.")
+    points: list[tuple[float, float, int]] | None = Field(
+        default=None, description="The 'custom' dataset: [x, y, class] triples."
+    )
+    hidden: list[int] = Field(default=[16, 16], description="Neurons per hidden layer.")
+    activation: Literal[ACTIVATIONS] = "relu"
+    loss: Literal[LOSSES] = "hinge"
+    regularization: Literal[REGULARIZATIONS] = "l2"
+    reg_strength: float = Field(default=1e-4, ge=0.0)
+    optimizer: Literal[OPTIMIZERS] = "sgd"
+    learning_rate: float = Field(default=1.0, gt=0.0)
+    momentum: float = Field(default=0.9, ge=0.0, lt=1.0)
+    schedule: Literal[SCHEDULES] = Field(
+        default="linear", description="linear is the demo's lr * (1 - 0.9 * step / total_steps)."
+    )
+    total_steps: int = Field(default=100, ge=1, description="Horizon of the learning-rate schedule.")
+    batch_size: int | None = Field(default=None, ge=1, description="null = full batch.")
+    seed: int = Field(default=1337, ge=0, le=2**32 - 1)
+    executor: Literal[EXECUTORS] = Field(
+        default="auto", description="auto = the compiled executor when it can run this model, else eager."
+    )
+
+
+class MetricsOut(BaseModel):
+    """The numbers after one optimizer step (step 0 = before training)."""
+
+    step: int
+    train_loss: JsonNumber = Field(description="Data loss + regularization, on the training set.")
+    data_loss: JsonNumber
+    test_loss: JsonNumber | None = Field(description="null without a test split.")
+    train_accuracy: JsonNumber
+    test_accuracy: JsonNumber | None
+    learning_rate: JsonNumber = Field(description="The rate this step used (after the schedule).")
+    step_seconds: JsonNumber
+
+
+class SessionState(BaseModel):
+    """Where a run is now."""
+
+    id: str
+    step: int
+    playing: bool
+    steps_per_second: float = Field(description="Play speed (also kept while paused).")
+    viewers: int = Field(description="Open event streams.")
+    watchers: int = Field(description="Open event streams other than the owner's own page (?role=owner).")
+    executor: str = Field(description="The executor actually computing: eager or compiled.")
+    fallback_reason: str | None = Field(description="Why the compiled executor was not used, if asked for.")
+    metrics: MetricsOut | None = Field(description="The latest step's metrics.")
+
+
+class SessionCreated(BaseModel):
+    id: str
+    owner_token: str = Field(
+        description="Send it as `X-Owner-Token` (or `Authorization: Bearer ...`) to step, play, "
+        "pause, reset or delete."
+    )
+    watch_url: str = Field(description="A read-only page that follows this run live.")
+    state: SessionState
+
+
+class DatasetOut(BaseModel):
+    X_train: list[tuple[float, float]]
+    y_train: list[int]
+    X_test: list[tuple[float, float]]
+    y_test: list[int]
+    n_classes: int
+
+
+class SessionDetail(BaseModel):
+    config: TrainConfigIn
+    state: SessionState
+    history: list[MetricsOut] = Field(
+        description="One entry per step since the last reset (evenly thinned beyond max_history_points)."
+    )
+    dataset: DatasetOut
+    layer_sizes: list[int] = Field(description="Inputs, each hidden layer, outputs.")
+
+
+class StepRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    steps: int = Field(
+        default=1, ge=1, description="Optimizer steps to take (at most max_steps_per_request)."
+    )
+
+
+class StepResponse(BaseModel):
+    state: SessionState
+    metrics: list[MetricsOut] = Field(description="One entry per step taken.")
+    message: str | None = Field(
+        default=None, description="Why fewer steps were taken than asked for (max_step_request_seconds)."
+    )
+
+
+class PlayRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    steps_per_second: float = Field(
+        default=10.0, gt=0.0, description="Target speed (at most max_play_steps_per_second)."
+    )
+
+
+class BoundaryOut(BaseModel):
+    """The model's answer on a grid over the data: row-major, ``values[iy][ix]``, y grows upwards."""
+
+    x_min: float
+    x_max: float
+    y_min: float
+    y_max: float
+    resolution: int
+    n_classes: int
+    values: list[list[JsonNumber]] = Field(
+        description="Binary: P(class 1) in [0, 1]. More classes: the predicted class index."
+    )
+    classes: list[list[int]] = Field(description="Predicted class of each cell.")
+
+
+class LiveBoundary(BaseModel):
+    """A compact boundary for live events: ``cells`` is row-major, one small integer per cell."""
+
+    x_min: float
+    x_max: float
+    y_min: float
+    y_max: float
+    resolution: int
+    n_classes: int
+    cells: list[int] = Field(
+        description="Binary: round(255 * P(class 1)). More classes: the predicted class index."
+    )
+
+
+class NeuronOut(BaseModel):
+    weights: list[JsonNumber]
+    bias: JsonNumber
+    weight_grads: list[JsonNumber] = Field(description="d loss / d w of the last step's batch.")
+    bias_grad: JsonNumber
+    activation: str
+
+
+class NetworkOut(BaseModel):
+    step: int
+    layer_sizes: list[int]
+    layers: list[list[NeuronOut]] = Field(description="Per layer (hidden layers, then outputs), per neuron.")
+
+
+class GraphNodeOut(BaseModel):
+    id: str = Field(description='"x1", "x2" (inputs), "L.N" (neuron N of layer L, both from 0), "loss".')
+    kind: Literal["input", "neuron", "loss"]
+    layer: int = Field(description="-1 for inputs, the layer index for neurons, len(layers) for the loss.")
+    index: int
+    label: str
+    data: JsonNumber = Field(description="The neuron's output (after its activation).")
+    grad: JsonNumber = Field(description="d loss / d output for this datapoint.")
+    pre_activation: JsonNumber | None = Field(description="w·x + b, for neurons.")
+    pre_activation_grad: JsonNumber | None
+    bias: JsonNumber | None
+    bias_grad: JsonNumber | None
+    activation: str | None
+    scalar_values: int = Field(description="How many Values of the full graph this node stands for.")
+
+
+class GraphEdgeOut(BaseModel):
+    source: str
+    target: str
+    weight: JsonNumber
+    weight_grad: JsonNumber = Field(description="d loss / d w for this datapoint alone.")
+
+
+class LossSummaryOut(BaseModel):
+    kind: str
+    formula: str
+    value: JsonNumber
+    target: list[float]
+    scores: list[JsonNumber]
+    scalar_values: int
+
+
+class SampleOut(BaseModel):
+    step: int = Field(description="The training step whose weights the graph uses.")
+    index: int
+    split: Literal["train", "test"]
+    x: list[float]
+    label: int
+
+
+class CollapsedGraphOut(BaseModel):
+    """One datapoint's graph through the network, one node per neuron."""
+
+    sample: SampleOut
+    nodes: list[GraphNodeOut]
+    edges: list[GraphEdgeOut]
+    loss: LossSummaryOut
+    scalar_values: int = Field(description="Values in the full scalar graph this collapses.")
+
+
+class ExpandedNeuronOut(BaseModel):
+    """One neuron's own scalar graph (w_i * x_i, the sum, the activation) for one datapoint."""
+
+    sample: SampleOut
+    neuron: str
+    graph: GraphResponse
+
+
+class SessionEvent(BaseModel):
+    """The ``data`` of every server-sent event (``event:`` says which kind)."""
+
+    kind: Literal["hello", "step", "reset", "state", "end"]
+    state: SessionState
+    metrics: list[MetricsOut] = Field(default=[], description="The steps since the previous event.")
+    boundary: LiveBoundary | None = None
+    weights: list[list[list[JsonNumber]]] | None = Field(
+        default=None,
+        description="Sent with each boundary: per layer, per neuron, its weights then its bias (4 digits).",
+    )
+    message: str | None = None
+    reconnect: bool = Field(
+        default=False, description="On `end`: the session goes on; only this stream hit its time limit."
+    )
+    next_session: str | None = Field(
+        default=None,
+        description="On `end`: the run its owner replaced this one with (new settings); viewers follow it.",
+    )
+    sent_at: float = Field(
+        default_factory=time.time, description="Server clock (Unix seconds) when the event was made."
+    )

@@ -1,0 +1,433 @@
+"""One datapoint's graph through an MLP, collapsed to one node per neuron, or one neuron expanded.
+
+The scalar graph of one datapoint through MLP(2, [16, 16, 1]) plus its loss holds ~1,700 Values:
+too many to read, and Graphviz needs most of a minute to lay it out. Collapsed, it is what a
+network diagram shows (inputs, one node per neuron, the loss) with the numbers of this datapoint
+on it: each neuron's output ``data`` and ``grad``, each weight and its per-sample gradient.
+``expand_neuron`` gives one neuron's own scalar graph (the ``w_i * x_i`` products, the sum
+``b + ...``, the activation) as ordinary Values, so ``GraphModel``/``engine.dot`` draw it.
+
+Neurons are found by walking the graph backwards from their outputs, following the shape that
+``Neuron.__call__`` builds: ``act(sum((w_i * x_i for ...), b))``, a chain of ``+`` that starts at the
+bias, with ``w_i * x_i`` on the right of each ``+``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import graphviz
+
+from engine.dot import LAYOUT_LIMITS, build_digraph, escape_record_field, escape_tooltip, format_number
+from engine.graph import GraphModel
+from engine.nn import MLP
+from engine.value import Value
+
+ACTIVATION_OPS = {"ReLU": "relu", "tanh": "tanh", "sigmoid": "sigmoid"}
+ACTIVATION_SYMBOLS = {name: symbol for symbol, name in ACTIVATION_OPS.items()}
+
+LOSS_FORMULAS = {
+    "hinge": "max(0, 1 − y·score)",
+    "mse": "mean((score − y)²)",
+    "bce": "log(1 + e^−|s|) + max(s, 0) − y·s",
+    "softmax_ce": "log Σ e^score_k − score_y",
+}
+
+
+class NeuronGraphError(ValueError):
+    """The graph does not have the shape of an MLP's forward pass."""
+
+
+@dataclass
+class NeuronPart:
+    """The Values of one neuron inside a datapoint's graph."""
+
+    output: Value  # after the activation
+    pre_activation: Value  # b + sum w_i * x_i
+    bias: Value
+    weights: list[Value]
+    inputs: list[Value]  # what each weight multiplies: the previous layer's outputs, or the inputs
+    products: list[Value]
+    sums: list[Value]  # the chain of partial sums, last = pre_activation
+    activation: str
+
+    def weight_grads(self) -> list[float]:
+        """d loss / d w_i for this datapoint, from the product it feeds (chain rule: grad(w*x) * x).
+
+        Read off the products rather than the weights: a weight is the model's own Value, and its
+        ``grad`` may also hold what training accumulated there; the products are this graph's own.
+        """
+        return [p.grad * x.data + 0.0 for p, x in zip(self.products, self.inputs)]  # + 0.0: no -0.0
+
+    @property
+    def bias_grad(self) -> float:
+        """d loss / d b for this datapoint: every ``+`` passes its grad on unchanged."""
+        return self.sums[0].grad if self.sums else self.pre_activation.grad
+
+    @property
+    def scalar_values(self) -> int:
+        return (
+            1
+            + len(self.weights)
+            + len(self.products)
+            + len(self.sums)
+            + (self.output is not self.pre_activation)
+        )
+
+
+@dataclass
+class CollapsedNode:
+    id: str
+    kind: str  # input | neuron | loss
+    layer: int
+    index: int
+    label: str
+    data: float
+    grad: float
+    pre_activation: float | None = None
+    pre_activation_grad: float | None = None
+    bias: float | None = None
+    bias_grad: float | None = None
+    activation: str | None = None
+    scalar_values: int = 1
+
+
+@dataclass
+class CollapsedEdge:
+    source: str
+    target: str
+    weight: float
+    weight_grad: float
+
+
+@dataclass
+class LossSummary:
+    kind: str
+    formula: str
+    value: float
+    target: list[float]
+    scores: list[float]
+    scalar_values: int
+
+
+@dataclass
+class CollapsedGraph:
+    nodes: list[CollapsedNode]
+    edges: list[CollapsedEdge]
+    loss: LossSummary
+    scalar_values: int
+    parts: dict[str, NeuronPart] = field(repr=False, default_factory=dict)
+    labels: dict[int, str] = field(repr=False, default_factory=dict)  # id(Value) -> x1, h0.3, ...
+
+
+def neuron_id(layer: int, index: int) -> str:
+    """``"L.N"``: neuron ``N`` of ``model.layers[L]``, both counted from 0."""
+    return f"{layer}.{index}"
+
+
+def parse_neuron_id(text: str, layer_sizes: Sequence[int]) -> tuple[int, int]:
+    """``"L.N"`` checked against the model (``layer_sizes`` = inputs, then each layer's width)."""
+    parts = text.split(".")
+    if len(parts) != 2 or not all(p.isdigit() and len(p) <= 4 for p in parts):
+        raise NeuronGraphError(f"neuron must look like L.N (layer.index, from 0), not {text[:20]!r}")
+    layer, index = int(parts[0]), int(parts[1])
+    n_layers = len(layer_sizes) - 1
+    if layer >= n_layers:
+        raise NeuronGraphError(f"neuron: layer must be 0..{n_layers - 1}, not {layer}")
+    if index >= layer_sizes[layer + 1]:
+        raise NeuronGraphError(
+            f"neuron: layer {layer} has neurons 0..{layer_sizes[layer + 1] - 1}, not {index}"
+        )
+    return layer, index
+
+
+def neuron_part(output: Value, activation: str) -> NeuronPart:
+    """Take apart ``act(b + w_0*x_0 + w_1*x_1 + ...)`` from its output Value."""
+    pre = output
+    if activation != "linear":
+        if ACTIVATION_OPS.get(output._op) != activation:
+            raise NeuronGraphError(f"expected a {activation} neuron output, found op {output._op!r}")
+        pre = output._prev[0]
+    sums, products = [], []
+    node = pre
+    while node._op == "+" and node._prev[1]._op == "*":
+        sums.append(node)
+        products.append(node._prev[1])
+        node = node._prev[0]
+    if node._prev:
+        raise NeuronGraphError("expected the sum of a neuron to start at its bias (a leaf)")
+    sums.reverse()
+    products.reverse()
+    return NeuronPart(
+        output=output,
+        pre_activation=pre,
+        bias=node,
+        weights=[p._prev[0] for p in products],
+        inputs=[p._prev[1] for p in products],
+        products=products,
+        sums=sums,
+        activation=activation,
+    )
+
+
+def find_neurons(root: Value, model: MLP) -> list[list[Value]]:
+    """The output Value of every neuron of ``model`` in the graph of ``root``, per layer.
+
+    Each neuron's sum starts at its bias: ``b + w_0*x_0`` is the ``+`` with ``b`` on the left, the
+    next partial sum has that on the left, and so on for each input, then the activation.
+    """
+    consumers: dict[int, list[Value]] = {}
+    for v in root.topo():
+        for p in v._prev:
+            consumers.setdefault(id(p), []).append(v)
+
+    def next_up(v: Value, op: str) -> Value:
+        for c in consumers.get(id(v), ()):
+            if c._op == op and c._prev[0] is v:
+                return c
+        raise NeuronGraphError("the datapoint's graph does not use the model's parameters")
+
+    outputs = []
+    for layer in model.layers:
+        row = []
+        for neuron in layer.neurons:
+            v = neuron.b
+            for _ in neuron.w:
+                v = next_up(v, "+")
+            if neuron.activation != "linear":
+                v = next_up(v, ACTIVATION_SYMBOLS[neuron.activation])
+            row.append(v)
+        outputs.append(row)
+    return outputs
+
+
+def input_values(neuron_outputs: Sequence[Sequence[Value]], activation: str) -> list[Value]:
+    """The datapoint's input Values: what the first neuron's weights multiply."""
+    return neuron_part(neuron_outputs[0][0], activation).inputs
+
+
+def collapse(
+    root: Value,
+    neuron_outputs: Sequence[Sequence[Value]],
+    activations: Sequence[str],
+    inputs: Sequence[Value],
+    loss_kind: str,
+    target: Sequence[float],
+) -> CollapsedGraph:
+    """One node per input and per neuron plus one for the loss, and one edge per weight.
+
+    ``neuron_outputs[L][N]`` is the output Value of neuron N of layer L in the graph of ``root``,
+    ``activations[L]`` that layer's activation, ``inputs`` the datapoint's input Values.
+    """
+    ids: dict[int, str] = {}  # id(Value) -> collapsed node id
+    labels: dict[int, str] = {}
+    nodes: list[CollapsedNode] = []
+    for i, x in enumerate(inputs):
+        ids[id(x)] = labels[id(x)] = f"x{i + 1}"
+        nodes.append(CollapsedNode(f"x{i + 1}", "input", -1, i, f"x{i + 1}", x.data, x.grad))
+    edges: list[CollapsedEdge] = []
+    parts: dict[str, NeuronPart] = {}
+    last = len(neuron_outputs) - 1
+    for layer, outputs in enumerate(neuron_outputs):
+        for index, out in enumerate(outputs):
+            part = neuron_part(out, activations[layer])
+            nid = neuron_id(layer, index)
+            parts[nid] = part
+            label = f"h{nid}" if layer < last else f"score{index}" if len(outputs) > 1 else "score"
+            labels[id(out)] = label
+            for w, x, grad in zip(part.weights, part.inputs, part.weight_grads()):
+                source = ids.get(id(x))
+                if source is None:
+                    raise NeuronGraphError(f"neuron {nid} reads a value that is not an input of its layer")
+                edges.append(CollapsedEdge(source, nid, w.data, grad))
+            nodes.append(
+                CollapsedNode(
+                    nid,
+                    "neuron",
+                    layer,
+                    index,
+                    label,
+                    out.data,
+                    out.grad,
+                    pre_activation=part.pre_activation.data,
+                    pre_activation_grad=part.pre_activation.grad,
+                    bias=part.bias.data,
+                    bias_grad=part.bias_grad,
+                    activation=part.activation,
+                    scalar_values=part.scalar_values,
+                )
+            )
+        for index, out in enumerate(outputs):
+            ids[id(out)] = neuron_id(layer, index)
+    total = len(root.topo())
+    in_neurons = len(inputs) + sum(p.scalar_values for p in parts.values())
+    loss_values = total - in_neurons
+    nodes.append(
+        CollapsedNode(
+            "loss", "loss", len(neuron_outputs), 0, "loss", root.data, root.grad, scalar_values=loss_values
+        )
+    )
+    scores = [out.data for out in neuron_outputs[-1]]
+    summary = LossSummary(
+        kind=loss_kind,
+        formula=LOSS_FORMULAS.get(loss_kind, loss_kind),
+        value=root.data,
+        target=[float(t) for t in target],
+        scores=scores,
+        scalar_values=loss_values,
+    )
+    return CollapsedGraph(
+        nodes=nodes, edges=edges, loss=summary, scalar_values=total, parts=parts, labels=labels
+    )
+
+
+def expand_neuron(graph: CollapsedGraph, nid: str) -> Value:
+    """A copy of neuron ``nid``'s own scalar graph; its inputs become labelled leaves.
+
+    The copies keep each Value's data and grad (d loss / d value for this datapoint), so drawing
+    the copy shows exactly the numbers of the full graph, cut at the neuron's inputs.
+    """
+    part = graph.parts[nid]
+    names = {id(x): graph.labels[id(x)] for x in part.inputs}
+    copies: dict[int, Value] = {}
+    # The parameters' grads for this datapoint alone (see NeuronPart.weight_grads).
+    parameter_grads = {id(w): g for w, g in zip(part.weights, part.weight_grads())}
+    parameter_grads[id(part.bias)] = part.bias_grad
+
+    def copy(v: Value, label: Callable[[Value], str]) -> Value:
+        if id(v) in copies:
+            return copies[id(v)]
+        if id(v) in names:
+            c = Value(v.data, label=names[id(v)])
+        else:
+            c = Value(v.data, tuple(copy(p, label) for p in v._prev), v._op, label=label(v))
+            c._exponent = v._exponent
+        c.grad = parameter_grads.get(id(v), v.grad)
+        copies[id(v)] = c
+        return c
+
+    w_index = {id(w): i for i, w in enumerate(part.weights)}
+    sums = {id(s): k for k, s in enumerate(part.sums)}
+
+    def label(v: Value) -> str:
+        if v is part.bias:
+            return f"b{nid}"
+        if id(v) in w_index:
+            return f"w{nid}.{w_index[id(v)]}"
+        if v is part.output:
+            return graph.labels[id(v)]
+        if v is part.pre_activation:
+            return f"act{nid}"
+        if id(v) in sums:
+            return ""  # partial sums: the op and the numbers say enough
+        return ""
+
+    return copy(part.output, label)
+
+
+# ------------------------------------------------------------------ drawing an expanded neuron
+
+
+def expanded_dot(model: GraphModel) -> str:
+    """DOT for an expanded neuron (``GraphModel`` of ``expand_neuron``), drawn as a ladder.
+
+    micrograd's sum is a chain ``((b + w0*x0) + w1*x1) + ...``; drawn as it is, each ``+`` sits one
+    rank right of the last and a 16-input neuron becomes a staircase ~6,000 points wide. Here the
+    running sum does not push the next ``+`` right (``constraint=false``) and the ``+`` ops keep
+    their order top to bottom, so each weight gets a row: ``w_i, x_i -> * -> + -> partial sum``, the
+    sum flowing down the right side into the activation. Same nodes, same edges, same numbers.
+    """
+    dot = build_digraph(model)
+    by_id = {node.id: node for node in model.nodes}
+    sums = [node for node in model.nodes if node.op == "add"]
+    source = dot.source
+    for edge in model.edges:
+        if edge.position == 0 and by_id[edge.target].op == "add" and by_id[edge.source].op == "add":
+            attribute = f'id="edge-{edge.id}"'
+            if source.count(attribute) != 1:
+                return dot.source  # not the drawing this expects: keep micrograd's layout
+            source = source.replace(attribute, f"constraint=false {attribute}", 1)
+    rows = " -> ".join(f"{node.id}op" for node in sums)
+    order = f"\t{{rank=same; edge [style=invis]; {rows}}}\n" if len(sums) > 1 else ""
+    head, _, _ = source.rstrip().rpartition("}")
+    return head.replace("rankdir=LR", "rankdir=LR nodesep=0.12 ranksep=0.3", 1) + order + "}\n"
+
+
+# ------------------------------------------------------------------ drawing the collapsed graph
+
+_CLASS_COLOURS = ("#f59322", "#0877bd")  # the training page's negative / positive weight colours
+
+
+def collapsed_dot(graph: CollapsedGraph, max_edges: int, decimals: int = 4) -> str:
+    """DOT for the collapsed graph: a record per node, an edge per weight (width ∝ |w|).
+
+    Only the ``max_edges`` strongest weights (by |w|) are drawn, so dot's layout stays fast on the
+    widest networks; the JSON has them all.
+    """
+    dot = graphviz.Digraph(
+        "network",
+        graph_attr={
+            "rankdir": "LR",
+            "bgcolor": "transparent",
+            "splines": "line",  # straight lines: a dense layered graph lays out fast and reads well
+            "nodesep": "0.08",
+            "ranksep": "1.6",
+            **LAYOUT_LIMITS,
+        },
+        node_attr={"fontname": "Helvetica,Arial,sans-serif", "fontsize": "11", "shape": "record"},
+        edge_attr={"arrowsize": "0.5"},
+    )
+    by_layer: dict[int, list[CollapsedNode]] = {}
+    for node in graph.nodes:
+        by_layer.setdefault(node.layer, []).append(node)
+    for layer in sorted(by_layer):
+        with dot.subgraph(name=f"layer{layer}") as sub:
+            sub.attr(rank="same")
+            for node in by_layer[layer]:
+                fields = [
+                    escape_record_field(node.label),
+                    f"data {format_number(node.data, decimals)}",
+                    f"grad {format_number(node.grad, decimals)}",
+                ]
+                tooltip = f"{node.label}: data {node.data!r}, grad {node.grad!r}"
+                if node.kind == "loss":
+                    fields[0] = escape_record_field(f"loss ({graph.loss.kind})")
+                    tooltip += f"; {graph.loss.formula}; {graph.loss.scalar_values} scalar values"
+                elif node.kind == "neuron":
+                    tooltip += f"; {node.activation}; {node.scalar_values} scalar values"
+                sub.node(
+                    _dot_id(node.id),
+                    label="{ " + " | ".join(fields) + " }",
+                    style="filled",
+                    fillcolor="#fff1c9"
+                    if node.kind == "loss"
+                    else "#e8f1fb"
+                    if node.kind == "input"
+                    else "#ffffff",
+                    id=f"neuron-{_dot_id(node.id)}",
+                    **{"class": f"cnode {node.kind}"},
+                    tooltip=escape_tooltip(tooltip),
+                )
+    strongest = sorted(graph.edges, key=lambda e: -abs(e.weight) if math.isfinite(e.weight) else 0)[
+        :max_edges
+    ]
+    biggest = max((abs(e.weight) for e in strongest if math.isfinite(e.weight)), default=1.0) or 1.0
+    for e in strongest:
+        width = 0.4 + 3.0 * min(1.0, abs(e.weight) / biggest) if math.isfinite(e.weight) else 1.0
+        dot.edge(
+            _dot_id(e.source),
+            _dot_id(e.target),
+            color=_CLASS_COLOURS[e.weight > 0] + "b0",
+            penwidth=f"{width:.2f}",
+            tooltip=escape_tooltip(f"w {e.weight!r}, grad {e.weight_grad!r}"),
+        )
+    last_layer = max(node.layer for node in graph.nodes if node.kind == "neuron")
+    for node in by_layer[last_layer]:
+        dot.edge(_dot_id(node.id), "loss", color="#5f6b85")
+    return dot.source
+
+
+def _dot_id(node_id: str) -> str:
+    return "n" + node_id.replace(".", "_")

@@ -1,0 +1,429 @@
+"""The /train page in headless Chromium: live training, drawing, the datapoint graph, sharing, the URL."""
+
+from __future__ import annotations
+
+import contextlib
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.browser
+
+SMALL = "?hidden=6,4&n_points=60&seed=2"  # the real trainer, small enough to step quickly
+
+# Pixels of a canvas that are not (almost) white: something was drawn.
+INKED = """(sel) => {
+  const canvas = document.querySelector(sel);
+  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let n = 0;
+  for (let i = 0; i < data.length; i += 4) if (data[i] < 235 || data[i + 1] < 235 || data[i + 2] < 235) n++;
+  return n;
+}"""
+
+
+def step_count(page) -> int:
+    return int(page.get_attribute("#step-count", "data-step") or "0")
+
+
+def wait_live(page) -> None:
+    page.wait_for_selector("#status.live", timeout=30_000)
+    page.wait_for_selector("#boundary[data-painted='yes']", timeout=30_000)
+
+
+def session_id(page) -> str:
+    page.click("#share-btn")
+    url = page.input_value("#share-url")
+    page.click("#share-btn")
+    return parse_qs(urlparse(url).query)["watch"][0]
+
+
+@contextlib.contextmanager
+def another_page(browser, live_server, expected: tuple[str, ...] = ()):
+    """A second browser (its own storage), failing on console errors other than ``expected`` ones.
+
+    ``expected``: parts of messages this test provokes on purpose (the browser logs every 4xx
+    answer as "Failed to load resource: ... 410 (Gone)").
+    """
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, base_url=live_server)
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        yield pg
+    finally:
+        context.close()
+    unexpected = [e for e in errors if not any(part in e for part in expected)]
+    assert not unexpected, f"browser console errors: {unexpected}"
+
+
+def owner_token(page) -> dict[str, str]:
+    """The owner token the page keeps in sessionStorage."""
+    saved = page.evaluate("JSON.parse(sessionStorage.getItem('backprop-lab-train-session'))")
+    return {"X-Owner-Token": saved["token"]}
+
+
+def test_play_trains_and_draws(page, live_server):
+    page.goto("/train" + SMALL)
+    wait_live(page)
+    assert page.locator("#play-btn").is_enabled()
+    page.click("#play-btn")
+    page.wait_for_function("Number(document.querySelector('#step-count').dataset.step) >= 25", timeout=60_000)
+    page.click("#play-btn")  # pause
+    page.wait_for_selector("#play-btn:not(.playing)")
+    history = httpx.get(f"{live_server}/api/sessions/{session_id(page)}", timeout=30).json()["history"]
+    assert len(history) >= 25
+    assert history[-1]["train_loss"] < history[0]["train_loss"], "the loss falls while it plays"
+    # The boundary, the charts and the network are drawn.
+    assert page.evaluate(INKED, "#boundary") > 5_000
+    assert page.evaluate(INKED, "#loss-chart canvas") > 100
+    assert page.evaluate(INKED, "#acc-chart canvas") > 100
+    assert page.locator("#network .net-neuron").count() == 6 + 4 + 1
+    assert page.locator("#network path.net-edge").count() == 2 * 6 + 6 * 4 + 4 * 1
+    colours = page.eval_on_selector_all(
+        "#network path.net-edge", "ps => new Set(ps.map(p => p.getAttribute('stroke'))).size"
+    )
+    assert colours >= 2  # blue and orange weights
+    assert page.text_content("#train-loss") not in ("", "–")
+
+
+def test_step_and_reset_buttons(page):
+    page.goto("/train" + SMALL)
+    wait_live(page)
+    page.click("#step-btn")
+    page.wait_for_function("document.querySelector('#step-count').dataset.step === '1'")
+    page.keyboard.press("Shift+ArrowRight")
+    page.wait_for_function("document.querySelector('#step-count').dataset.step === '11'")
+    page.click("#reset-btn")
+    page.wait_for_function("document.querySelector('#step-count').dataset.step === '0'")
+
+
+def test_share_link_follows_the_same_run(page, browser, live_server):
+    page.goto("/train" + SMALL)
+    wait_live(page)
+    page.click("#share-btn")
+    link = page.input_value("#share-url")
+    assert "/train?watch=" in link
+    page.click("#share-btn")
+
+    viewer_context = browser.new_context(viewport={"width": 1280, "height": 720})
+    viewer = viewer_context.new_page()
+    errors: list[str] = []
+    viewer.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    viewer.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        viewer.goto(link)
+        wait_live(viewer)
+        assert viewer.locator("#play-btn").is_disabled()
+        assert viewer.locator("[data-field='learning_rate']").is_disabled()
+        assert viewer.locator("#own-link").is_visible()
+        page.click("#play-btn")
+        viewer.wait_for_function(
+            "Number(document.querySelector('#step-count').dataset.step) >= 10", timeout=60_000
+        )
+        first = step_count(viewer)
+        viewer.wait_for_function(
+            f"Number(document.querySelector('#step-count').dataset.step) > {first}", timeout=60_000
+        )
+        page.click("#play-btn")
+        page.wait_for_selector("#play-btn:not(.playing)")
+        # Once the pause request has answered, no step follows: both pages settle on the same count.
+        sid = parse_qs(urlparse(link).query)["watch"][0]
+        final = httpx.post(f"{live_server}/api/sessions/{sid}/pause", headers=owner_token(page), timeout=30)
+        final = final.json()["step"]
+        for p in (page, viewer):
+            p.wait_for_function(f"document.querySelector('#step-count').dataset.step === '{final}'")
+        assert "watching" in (page.text_content("#status") or "")
+        # The owner changes a setting: the viewer follows the new run.
+        page.select_option("[data-field='activation']", "tanh")
+        viewer.wait_for_function(
+            "document.querySelector(\"[data-field='activation']\").value === 'tanh'", timeout=30_000
+        )
+        viewer.wait_for_function("document.querySelector('#step-count').dataset.step === '0'")
+        assert not errors, errors
+    finally:
+        viewer_context.close()
+
+
+def test_datapoint_graph_collapsed_then_expanded(page):
+    page.goto("/train" + SMALL)
+    wait_live(page)
+    page.click("#step-btn")
+    page.wait_for_function("document.querySelector('#step-count').dataset.step === '1'")
+    x, y = page.evaluate("backpropTrain.pointPosition('train', 3)")
+    page.mouse.click(x, y)
+    page.wait_for_selector("#graph-dialog[open] .gnode")
+    assert page.locator("#graph-body .gnode").count() == 2 + 6 + 4 + 1 + 1
+    assert page.locator("#graph-body .gedge").count() == 2 * 6 + 6 * 4 + 4 * 1 + 1
+    card = page.text_content("#graph-body .gnode.neuron >> nth=0")
+    assert "data" in card and "grad" in card
+    assert "#3 (train)" in page.text_content("#graph-title")
+    page.click("#graph-body .gnode.neuron >> nth=7")  # a neuron of the second hidden layer
+    page.wait_for_selector("#graph-body .expanded svg")
+    assert "Neuron h1.1" in page.text_content("#graph-title")
+    svg_text = page.text_content("#graph-body .expanded svg")
+    assert "b1.1" in svg_text and "h0.5" in svg_text and "grad" in svg_text
+    page.click("#graph-back")
+    page.wait_for_selector("#graph-body .gnode")
+    page.click("#graph-close")
+    assert not page.locator("#graph-dialog[open]").count()
+
+
+def test_settings_live_in_the_url(page):
+    page.goto("/train?hidden=3,5&loss=mse&activation=tanh&learning_rate=0.1&n_points=40")
+    wait_live(page)
+    assert page.text_content("#layers-label") == "2 hidden layers"
+    assert page.input_value("[data-field='loss']") == "mse"
+    assert page.input_value("[data-field='activation']") == "tanh"
+    assert page.locator("#network .net-neuron").count() == 3 + 5 + 1
+    page.select_option("[data-field='optimizer']", "adam")
+    page.wait_for_function("location.search.includes('optimizer=adam')")
+    page.locator("#network .net-pm >> nth=0").get_by_role(
+        "button", name="Add a neuron to hidden layer 1"
+    ).click()
+    page.wait_for_function("location.search.includes('hidden=4,5')")
+    page.wait_for_function("document.querySelectorAll('#network .net-neuron').length === 4 + 5 + 1")
+    page.click("#add-layer")
+    page.wait_for_function("location.search.includes('hidden=4,5,5')")
+    url = page.url
+    page.reload()
+    wait_live(page)
+    assert page.url == url
+    assert page.input_value("[data-field='optimizer']") == "adam"
+    assert page.text_content("#layers-label") == "3 hidden layers"
+
+
+def test_draw_custom_points(page, live_server):
+    page.goto("/train?n_points=40")
+    wait_live(page)
+    page.click(".tile[data-dataset='custom']")
+    page.wait_for_function("location.search.includes('dataset=custom')")
+    box = page.locator("#boundary").bounding_box()
+    spots = [(0.25, 0.3, "0"), (0.3, 0.7, "0"), (0.7, 0.3, "1"), (0.75, 0.75, "1")]
+    for fx, fy, cls in spots:
+        page.click(f"[data-draw-class='{cls}']")
+        page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+    page.wait_for_function("new URLSearchParams(location.search).get('points')?.split(';').length === 4")
+    # A stray point, then Shift+click takes it away again.
+    stray = (box["x"] + 0.5 * box["width"], box["y"] + 0.5 * box["height"])
+    page.mouse.click(*stray)
+    page.wait_for_function("new URLSearchParams(location.search).get('points')?.split(';').length === 5")
+    page.keyboard.down("Shift")
+    page.mouse.click(*stray)
+    page.keyboard.up("Shift")
+    page.wait_for_function("new URLSearchParams(location.search).get('points')?.split(';').length === 4")
+    assert "4 points" in page.text_content("#custom-count")
+    # The page starts a run for the new points shortly after the last click.
+    page.wait_for_function("backpropTrain.points === 4", timeout=30_000)
+    wait_live(page)
+    sid = session_id(page)
+    detail = httpx.get(f"{live_server}/api/sessions/{sid}", timeout=30).json()
+    assert detail["config"]["dataset"] == "custom"
+    labels = sorted(p[2] for p in detail["config"]["points"])
+    assert labels == [0, 0, 1, 1]
+    xs = [p[0] for p in detail["config"]["points"]]
+    assert xs[0] < xs[2]  # left clicks are left of right clicks
+    # And it trains on them.
+    page.keyboard.press("Shift+ArrowRight")
+    page.wait_for_function("document.querySelector('#step-count').dataset.step === '10'", timeout=60_000)
+    history = httpx.get(f"{live_server}/api/sessions/{sid}", timeout=30).json()["history"]
+    assert len(history) == 10 and history[-1]["train_loss"] < history[0]["train_loss"]
+    assert page.evaluate(INKED, "#loss-chart canvas") > 100
+    # A reload keeps the drawing (it is in the URL) and picks the same run up again.
+    page.reload()
+    wait_live(page)
+    assert session_id(page) == sid and page.get_attribute("#step-count", "data-step") == "10"
+
+
+def test_datapoint_graph_shows_the_numbers_of_the_api(page, live_server):
+    page.goto("/train" + SMALL)
+    wait_live(page)
+    page.keyboard.press("Shift+ArrowRight")
+    page.wait_for_function("document.querySelector('#step-count').dataset.step === '10'")
+    sid = session_id(page)
+    # A point that still has a loss, so its grads are not all zero.
+    index, graph = next(
+        (i, g)
+        for i in range(60)
+        if (g := httpx.get(f"{live_server}/api/sessions/{sid}/graph?sample={i}", timeout=30).json())["loss"][
+            "value"
+        ]
+        > 0
+    )
+    x, y = page.evaluate(f"backpropTrain.pointPosition('train', {index})")
+    page.mouse.click(x, y)
+    page.wait_for_selector("#graph-dialog[open] .gnode")
+    for node in graph["nodes"]:
+        card = page.text_content(f"#graph-body .gnode[data-node='{node['id']}']")
+        assert f"data {node['data']:.4f}" in card.replace("-0.0000", "0.0000")
+        assert f"grad {node['grad']:.4f}" in card.replace("-0.0000", "0.0000")
+    assert "Every grad is 0" not in page.text_content("#graph-foot")
+    # Expanded: one row per weight, the same output data and grad as the neuron's card.
+    page.click("#graph-body .gnode[data-node='1.2']")
+    page.wait_for_selector("#graph-body .expanded svg")
+    neuron = next(n for n in graph["nodes"] if n["id"] == "1.2")
+    svg_text = page.text_content("#graph-body .expanded svg")
+    for j in range(6):
+        assert f"w1.2.{j}" in svg_text and f"h0.{j}" in svg_text
+    assert f"grad {neuron['grad']:.4f}" in page.text_content("#graph-sub")
+
+
+def test_clicking_a_weight_shows_its_value_and_grad(page, live_server):
+    page.goto("/train" + SMALL)
+    wait_live(page)
+    page.click("#step-btn")
+    page.wait_for_function("document.querySelector('#step-count').dataset.step === '1'")
+    # Click the middle of the drawn line of one weight, as a person would.
+    edges = page.locator("#network path.net-edge")
+    index = 2 * 6 + 6 * 4 + 1  # past the weights into hidden 1 and hidden 2: the score's input 1
+    x, y = edges.nth(index).evaluate(
+        """p => { const pt = p.getPointAtLength(p.getTotalLength() / 2); const m = p.getScreenCTM();
+                  return [pt.x * m.a + m.e, pt.y * m.d + m.f]; }"""
+    )
+    page.mouse.click(x, y)
+    page.wait_for_selector("#popover:not([hidden])")
+    text = page.text_content("#popover")
+    network = httpx.get(f"{live_server}/api/sessions/{session_id(page)}/network", timeout=30).json()
+    neuron = network["layers"][2][0]
+    assert "weight h1.1 → score" in text
+    assert f"value{neuron['weights'][1]:.4f}" in text.replace(" ", "")
+    assert f"grad{neuron['weight_grads'][1]:.4f}" in text.replace(" ", "")
+    assert page.locator("#network path.net-edge.selected").count() == 1
+
+
+def test_watch_link_is_read_only_and_says_when_the_run_ends(page, browser, live_server):
+    page.goto("/train" + SMALL)
+    wait_live(page)
+    sid = session_id(page)
+    with another_page(browser, live_server, expected=("404",)) as viewer:
+        viewer.goto(f"/train?watch={sid}")
+        wait_live(viewer)
+        assert viewer.locator("#watch-banner").is_visible()
+        assert "read-only" in viewer.text_content("#watch-banner")
+        enabled = viewer.eval_on_selector_all(
+            "#train :is(select, input, .tile, .pm-btn, .seg), #play-btn, #step-btn, #reset-btn",
+            "els => els.filter(e => !e.disabled).map(e => e.outerHTML.slice(0, 60))",
+        )
+        assert enabled == []
+        # Keys do nothing either; the owner's step does show up.
+        viewer.keyboard.press("ArrowRight")
+        viewer.keyboard.press("Space")
+        page.click("#step-btn")
+        viewer.wait_for_function("document.querySelector('#step-count').dataset.step === '1'")
+        assert httpx.get(f"{live_server}/api/sessions/{sid}", timeout=30).json()["state"]["step"] == 1
+        # A viewer may still look inside: a datapoint's graph opens read-only.
+        x, y = viewer.evaluate("backpropTrain.pointPosition('train', 0)")
+        viewer.mouse.click(x, y)
+        viewer.wait_for_selector("#graph-dialog[open] .gnode")
+        # The owner deletes the run: the viewer is told so, and offered a run of their own.
+        deleted = httpx.delete(f"{live_server}/api/sessions/{sid}", headers=owner_token(page), timeout=30)
+        assert deleted.status_code == 204
+        viewer.wait_for_selector("#ended:not([hidden])")
+        assert "deleted" in viewer.text_content("#ended-text")
+        assert viewer.locator("#graph-dialog[open]").count() == 0
+        assert viewer.locator("#ended-own").is_visible() and viewer.locator("#ended-restart").is_hidden()
+        assert viewer.text_content("#status") == "Ended"
+        # A link to a run that never existed says that too.
+        viewer.goto("/train?watch=no-such-run")
+        viewer.wait_for_selector("#ended:not([hidden])")
+        assert viewer.text_content("#ended-title") == "Run not found"
+        assert viewer.locator("#ended-close").is_hidden()
+
+
+def test_owner_is_offered_a_new_run_when_theirs_ends(page, live_server):
+    page.goto("/train" + SMALL)
+    wait_live(page)
+    sid = session_id(page)
+    page.click("#step-btn")
+    page.wait_for_function("document.querySelector('#step-count').dataset.step === '1'")
+    # As an eviction would: the run ends without this page asking.
+    httpx.delete(f"{live_server}/api/sessions/{sid}", headers=owner_token(page), timeout=30)
+    page.wait_for_selector("#ended:not([hidden])")
+    assert page.locator("#play-btn").is_disabled()
+    page.click("#ended-restart")
+    page.wait_for_selector("#ended", state="hidden")
+    wait_live(page)
+    assert session_id(page) != sid
+    assert page.get_attribute("#step-count", "data-step") == "0"
+    assert page.locator("#play-btn").is_enabled()
+
+
+def test_a_link_over_the_limits_runs_within_them(page):
+    page.goto("/train?hidden=64,3&n_points=40")
+    wait_live(page)
+    assert "at most 32" in page.text_content("#notice")
+    page.wait_for_function("location.search.includes('hidden=32,3')")
+    assert page.locator("#network .net-neuron").count() == 32 + 3 + 1
+
+
+def test_settings_the_server_refuses_show_an_error_and_a_way_out(browser, live_server):
+    with another_page(browser, live_server, expected=("422",)) as pg:
+        pg.goto("/train?dataset=blobs&n_classes=3&loss=hinge&n_points=40")
+        pg.wait_for_selector("#notice.error:not([hidden])")
+        assert "softmax_ce" in pg.text_content("#notice")
+        assert pg.text_content("#status") == "Not started"
+        assert pg.locator("#play-btn").is_disabled()
+        pg.get_by_role("button", name="Use the default settings").click()
+        wait_live(pg)
+        assert pg.locator("#notice").is_hidden()
+        assert pg.input_value("[data-field='loss']") == "hinge"
+
+
+def test_choosing_three_classes_switches_to_a_multiclass_loss(page, live_server):
+    page.goto("/train?n_points=40&hidden=4")
+    wait_live(page)
+    page.click(".tile[data-dataset='blobs']")
+    page.select_option("[data-field='n_classes']", "3")
+    page.wait_for_function("location.search.includes('loss=softmax_ce')")
+    page.wait_for_function("backpropTrain.layerSizes?.join() === '2,4,3'", timeout=30_000)
+    wait_live(page)
+    assert page.locator("#network .net-neuron").count() == 4 + 3
+    assert "softmax" in page.text_content("#notice")
+    detail = httpx.get(f"{live_server}/api/sessions/{session_id(page)}", timeout=30).json()
+    assert detail["config"]["n_classes"] == 3 and detail["layer_sizes"] == [2, 4, 3]
+
+
+def test_every_control_lands_in_the_url_and_a_reload_restores_it(page):
+    page.goto("/train?n_points=40&hidden=4")
+    wait_live(page)
+    choices = {
+        "learning_rate": "0.3",
+        "activation": "tanh",
+        "loss": "bce",
+        "regularization": "l1",
+        "reg_strength": "0.001",
+        "optimizer": "momentum",
+        "schedule": "cosine",
+        "batch_size": "8",
+        "executor": "eager",
+    }
+    for field, value in choices.items():
+        page.select_option(f"[data-field='{field}']", value)
+    for field, value in {"noise": "0.3", "test_fraction": "0.2", "n_points": "80"}.items():
+        page.eval_on_selector(
+            f"[data-field='{field}']",
+            "(el, v) => { el.value = v; el.dispatchEvent(new Event('change', {bubbles: true})); }",
+            value,
+        )
+    page.fill("[data-field='seed']", "42")
+    page.press("[data-field='seed']", "Enter")
+    page.fill("[data-field='total_steps']", "300")
+    page.press("[data-field='total_steps']", "Enter")
+    page.select_option("#speed", "20")
+    expected = {**choices, "noise": "0.3", "test_fraction": "0.2", "n_points": "80", "seed": "42"}
+    expected |= {"total_steps": "300", "speed": "20", "hidden": "4"}
+    page.wait_for_function(
+        "expected => { const q = new URLSearchParams(location.search);"
+        " return Object.entries(expected).every(([k, v]) => q.get(k) === v); }",
+        arg=expected,
+    )
+    page.wait_for_function("backpropTrain.layerSizes !== null")
+    page.reload()
+    wait_live(page)
+    for field, value in expected.items():
+        if field in ("speed", "hidden"):
+            continue
+        assert page.input_value(f"[data-field='{field}']") == value, field
+    assert page.input_value("#speed") == "20"
+    assert page.text_content("#layers-label") == "1 hidden layer"
