@@ -13,5 +13,6 @@ COPY templates ./templates
 COPY static ./static
 RUN pip install --no-cache-dir .
 
+ENV OPENBLAS_NUM_THREADS=1
 EXPOSE 8000
 CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000"]

@@ -46,7 +46,10 @@ lint: $(STAMP)
 
 bench: $(STAMP) graphviz
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/render.py
 	$(BIN)/python bench/train.py
+	$(BIN)/python bench/boundary.py
+	$(BIN)/python bench/sessions.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
