@@ -30,6 +30,8 @@ from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 from app.schemas.sessions import (
     BoundaryOut,
     DatasetOut,
@@ -63,6 +65,10 @@ PLAY_TICK_SECONDS = 0.1  # a playing session publishes about this often
 DEFAULT_STEPS_PER_SECOND = 10.0
 LIVE_BOUNDARY_SECONDS = 0.15  # a live boundary should take about this long; its grid adapts
 MIN_LIVE_RESOLUTION = 16
+# Play chunks of all sessions take turns. Training is GIL-bound, so two chunks never really run at
+# once; letting 30 play threads try made them fight over the GIL (half the CPU went to the kernel
+# and 30 sessions managed 13 of their 20 steps/s, see bench/sessions.py). Waiting on a lock is free.
+PLAY_COMPUTE = threading.Lock()
 
 
 class SessionError(Exception):
@@ -193,11 +199,16 @@ def metrics_out(m: Metrics) -> MetricsOut:
 
 
 def live_boundary(boundary, n_classes: int) -> LiveBoundary:
-    """The compact form of ``Trainer.boundary``: one integer per cell, row-major."""
+    """The compact form of ``Trainer.boundary``: one integer per cell, row-major.
+
+    Binary: P(class 1) as 0..255, NaN (a diverged model) as 128, undecided. numpy, because this
+    runs for every live picture of every session (per-cell Python was a fifth of a playing server).
+    """
     if n_classes == 2:
-        cells = [_byte(v) for row in boundary.values for v in row]
+        share = np.nan_to_num(np.asarray(boundary.values, dtype=float), nan=0.5)
+        cells = np.clip(np.rint(255 * share), 0, 255).astype(int).ravel().tolist()
     else:
-        cells = [int(c) for row in boundary.classes for c in row]
+        cells = np.asarray(boundary.classes, dtype=int).ravel().tolist()
     return LiveBoundary(
         x_min=boundary.x_min,
         x_max=boundary.x_max,
@@ -207,13 +218,6 @@ def live_boundary(boundary, n_classes: int) -> LiveBoundary:
         n_classes=n_classes,
         cells=cells,
     )
-
-
-def _byte(p: float) -> int:
-    """P(class 1) as 0..255; NaN (a diverged model) shows as undecided."""
-    if math.isnan(p):
-        return 128
-    return min(255, max(0, round(255 * p)))
 
 
 # ------------------------------------------------------------------ one session
@@ -512,7 +516,7 @@ class Session:
     def _play_loop(self, stop: threading.Event) -> None:
         """Step at ``steps_per_second`` in chunks of about one tick until stopped."""
         started = last = time.monotonic()
-        due = 1.0  # the first step right away
+        due = 0.0
         try:
             while not stop.is_set():
                 now = time.monotonic()
@@ -524,10 +528,13 @@ class Session:
                 chunk = max(
                     1.0, min(rate * PLAY_TICK_SECONDS, PLAY_TICK_SECONDS / (self._seconds_per_step or 1))
                 )
-                due = min(due + (now - last) * rate, chunk)
+                # Wait for a whole chunk (fewer, larger chunks: each one costs an event), and let a
+                # late loop catch up by at most one more chunk rather than run a backlog.
+                chunk = math.floor(chunk)
+                due = min(due + (now - last) * rate, 2 * chunk)
                 last = now
-                if due < 1:
-                    stop.wait((1 - due) / rate)
+                if due < chunk:
+                    stop.wait((chunk - due) / rate)
                     continue
                 n = int(due)
                 due -= n
@@ -541,7 +548,7 @@ class Session:
             self._auto_pause(stop, f"training stopped: {exc}")
 
     def _play_chunk(self, n: int, stop: threading.Event) -> bool:
-        with self._locked():
+        with PLAY_COMPUTE, self._locked():
             if stop.is_set():
                 return False
             metrics = self._timed_step(n)

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
+
 from engine.losses import regularization, sample_loss
 from engine.nn import MLP
 from engine.value import Value
@@ -45,6 +47,10 @@ class Executor(Protocol):
     ) -> StepResult: ...
 
     def predict(self, model: MLP, X: Sequence[Sequence[float]]) -> list[list[float]]: ...
+
+    def predict_array(self, model: MLP, X: np.ndarray) -> np.ndarray:
+        """``predict`` for an (n, inputs) array, as an (n, outputs) array (decision-boundary grids)."""
+        ...
 
 
 def outputs(model: MLP, x: Sequence[Value | float]) -> list[Value]:
@@ -85,3 +91,6 @@ class EagerExecutor:
 
     def predict(self, model: MLP, X: Sequence[Sequence[float]]) -> list[list[float]]:
         return [[v.data for v in outputs(model, x)] for x in X]
+
+    def predict_array(self, model: MLP, X: np.ndarray) -> np.ndarray:
+        return np.array(self.predict(model, np.asarray(X, dtype=float).tolist()), dtype=float)

@@ -304,7 +304,7 @@ class Trainer:
         # the compiled forward pass itself. Same rules as predicted_class and class_one_share.
         centers = (np.arange(resolution) + 0.5) / resolution
         xs, ys = np.meshgrid(x_min + centers * (x_max - x_min), y_min + centers * (y_max - y_min))
-        scores = np.asarray(self._predict(np.column_stack([xs.ravel(), ys.ravel()]).tolist()), dtype=float)
+        scores = self._predict_array(np.column_stack([xs.ravel(), ys.ravel()]))
         loss = self.config.loss
         if loss == "softmax_ce":
             classes = np.argmax(np.where(np.isnan(scores), -np.inf, scores), axis=1)
@@ -429,6 +429,12 @@ class Trainer:
             return self.executor.predict(self.model, X)
         except self._capture_errors as exc:
             return self._fall_back(f"the compiled executor failed: {exc}").predict(self.model, X)
+
+    def _predict_array(self, X: np.ndarray) -> np.ndarray:
+        try:
+            return self.executor.predict_array(self.model, X)
+        except self._capture_errors as exc:
+            return self._fall_back(f"the compiled executor failed: {exc}").predict_array(self.model, X)
 
 
 def class_one_share(loss: str, scores: Sequence[float]) -> float:

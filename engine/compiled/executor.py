@@ -250,6 +250,9 @@ class CompiledExecutor:
         return result
 
     def predict(self, model: MLP, X: Sequence[Sequence[float]]) -> list[list[float]]:
+        return self.predict_array(model, X).tolist()
+
+    def predict_array(self, model: MLP, X: Sequence[Sequence[float]] | np.ndarray) -> np.ndarray:
         params = model.parameters()
         reason = unsupported_reason(model, LossSpec(), params)
         if reason is not None:
@@ -263,7 +266,9 @@ class CompiledExecutor:
         rows = max(16, min(self.predict_rows, BLAS_ONE_THREAD_WORK // program.widest_layer))
         with np.errstate(all="ignore"):
             chunks = [program.predict(theta, X_array[i : i + rows]) for i in range(0, len(X_array), rows)]
-        return np.concatenate(chunks).tolist() if chunks else []
+        if not chunks:
+            return np.empty((0, 0))
+        return np.concatenate(chunks)
 
     def _program(self, model: MLP, spec: LossSpec, n_targets: int) -> Program:
         key = ("step", structure_of(model), spec.loss, spec.regularization, n_targets)
