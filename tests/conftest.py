@@ -41,16 +41,22 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server() -> Iterator[str]:
-    """Base URL of a real uvicorn serving app.main:app on 127.0.0.1 for the whole session."""
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory) -> Iterator[str]:
+    """Base URL of a real uvicorn serving app.main:app on 127.0.0.1, one per test module.
+
+    One per module, so runs and sessions left by one module's tests never load another's. Its log
+    goes to a file: a pipe nobody reads fills up after ~64 KB of access log and then blocks uvicorn.
+    """
     port = _free_port()
     env = dict(os.environ, PYTHONUNBUFFERED="1")
+    log_path = tmp_path_factory.mktemp("uvicorn") / "server.log"
+    log = log_path.open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
@@ -62,9 +68,9 @@ def live_server() -> Iterator[str]:
         except httpx.HTTPError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
-            output = proc.stdout.read().decode() if proc.stdout else ""
             proc.kill()
-            raise RuntimeError(f"uvicorn did not start:\n{output}")
+            log.close()
+            raise RuntimeError(f"uvicorn did not start:\n{log_path.read_text()}")
         time.sleep(0.1)
     yield base
     proc.terminate()
@@ -72,11 +78,16 @@ def live_server() -> Iterator[str]:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+    log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's Chromium driven by Playwright (no browser download). Fails, never skips, if missing."""
+    """Debian's Chromium driven by Playwright (no browser download). Fails, never skips, if missing.
+
+    Per module: Playwright's sync API keeps an event loop running in this thread while it is open,
+    and later modules call ``asyncio.run``.
+    """
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: `make test` installs it with apt-get"

@@ -138,6 +138,68 @@ def api_graph(live_server: str, source: str) -> dict:
     return response.json()
 
 
+# Where the drawing is on screen: the canvas, every drawn value, and the output's first text.
+LAYOUT_JS = """() => {
+  const rect = (el) => { const r = el.getBoundingClientRect();
+    return {left: r.left, top: r.top, right: r.right, bottom: r.bottom, height: r.height}; };
+  const out = document.querySelector('#graph-canvas g.value.output text');
+  return {canvas: rect(document.querySelector('#graph-canvas')),
+          values: Array.from(document.querySelectorAll('#graph-canvas g.value')).map(rect),
+          outputText: out ? rect(out) : null};
+}"""
+
+# The pan-zoom matrix of the drawing, equal to `target` (to float noise) or not.
+TRANSFORM_NEAR_JS = """([target, want]) => {
+  const m = (s) => s.match(/-?[\\d.]+(?:e[-+]?\\d+)?/g).map(Number);
+  const now = m(document.querySelector('#graph-canvas .svg-pan-zoom_viewport').getAttribute('transform'));
+  return m(target).every((x, i) => Math.abs(x - now[i]) < 1e-3) === want;
+}"""
+
+
+# True once the pan-zoom matrix is the same at two polls in a row.
+STILL_JS = """() => {
+  const viewport = document.querySelector('#graph-canvas .svg-pan-zoom_viewport');
+  const now = viewport ? viewport.getAttribute('transform') : undefined;
+  const still = now !== undefined && now === window.__lastTransform;
+  window.__lastTransform = now;
+  return still;
+}"""
+
+
+def settled_layout(page: Page) -> dict:
+    """LAYOUT_JS once the drawing has stopped moving (pan and zoom are applied on animation frames)."""
+    page.evaluate("window.__lastTransform = null")
+    page.wait_for_function(STILL_JS, polling=150)
+    return page.evaluate(LAYOUT_JS)
+
+
+def inside(box: dict, frame: dict, slack: float = 1.0) -> bool:
+    return (
+        box["left"] >= frame["left"] - slack
+        and box["top"] >= frame["top"] - slack
+        and box["right"] <= frame["right"] + slack
+        and box["bottom"] <= frame["bottom"] + slack
+    )
+
+
+def show_all(page: Page) -> None:
+    """Press Fit and wait until every value is on screen (the minimap goes once nothing is off it)."""
+    page.click("#fit-btn")
+    expect(page.locator("#graph-overview")).to_be_hidden()
+    page.wait_for_function(
+        f"() => {{ const l = ({LAYOUT_JS})(); const c = l.canvas;"
+        " return l.values.every((v) => v.left >= c.left - 1 && v.right <= c.right + 1"
+        " && v.top >= c.top - 1 && v.bottom <= c.bottom + 1); }"
+    )
+
+
+def fit_scale(live_server: str, source: str, rankdir: str, canvas: dict) -> float:
+    """How much the server's drawing of `source` in `rankdir` must be scaled to fit `canvas`."""
+    svg = httpx.post(f"{live_server}/api/graph/svg", json={"source": source, "rankdir": rankdir}).text
+    width, height = (float(v) for v in re.search(r'viewBox="([^"]+)"', svg).group(1).split()[2:])
+    return min((canvas["right"] - canvas["left"]) / width, (canvas["bottom"] - canvas["top"]) / height)
+
+
 def type_program(page: Page, source: str) -> None:
     """Replace the editor's text by typing `source` key by key."""
     page.click(".CodeMirror-code")
@@ -168,6 +230,7 @@ def test_clicking_a_node_explains_how_its_grad_adds_up(page: Page, live_server: 
     uses = [e for e in graph["edges"] if e["source"] == a_node["id"]]
     check = next(c for c in graph["gradient_check"] if c["node"] == a_node["id"])
     open_playground(page, link(README))
+    show_all(page)  # the README opens on its output; a is a leaf at the far end
 
     page.click(f"#node-{a_node['id']}")
     panel = page.locator("#node-panel")
@@ -239,10 +302,16 @@ def test_editing_a_leaf_reruns_in_place_and_shows_the_nudge(page: Page):
     a0, _, g0 = micrograd_readme(-4.0)
     a1, _, g1 = micrograd_readme(-3.9)
     open_playground(page, link(README))
+    show_all(page)
     a_id = value_labelled(page, "a")["id"]
     page.evaluate("document.querySelector('#graph-canvas svg').dataset.marker = 'first'")
 
     page.click(f"#{a_id}")
+    expect(page.locator("#leaf-value")).to_be_visible()
+    page.click("#zoom-in")  # the user's own zoom, which the edit must keep
+    settled_layout(page)
+    viewport = "#graph-canvas .svg-pan-zoom_viewport"
+    view_before = page.get_attribute(viewport, "transform")
     before = runs(page)
     page.fill("#leaf-value", "-3.9")
     wait_runs(page, before)
@@ -257,6 +326,7 @@ def test_editing_a_leaf_reruns_in_place_and_shows_the_nudge(page: Page):
     assert page.evaluate("document.querySelector('#graph-canvas svg').dataset.marker") == "first"
     assert value_labelled(page, "a")["data"] == "data -3.9000"
     assert output_value(page)["data"] == f"data {g1.data:.4f}"
+    assert page.get_attribute(viewport, "transform") == view_before  # pan and zoom kept
     expect(page.locator("#node-panel [data-field=grad]")).to_have_text(f"{a1.grad:.4f}")
 
     # The slider nudges too (keyboard: one step right).
@@ -431,7 +501,8 @@ def test_exports_download_svg_dot_json_and_a_micrograd_script(page: Page, tmp_pa
 
 
 def test_graph_controls_colour_direction_zoom_and_fit(page: Page):
-    open_playground(page, link(NEURON))
+    open_playground(page, link(NEURON, dir="LR"))
+    expect(page.locator("[data-rankdir=LR]")).to_have_attribute("aria-pressed", "true")
     shape = "#graph-canvas .value.leaf polygon"
     assert page.eval_on_selector_all(shape, "ps => ps.every((p) => p.style.fill === '')")
     page.locator("#graph-canvas").click(position={"x": 5, "y": 5})
@@ -441,12 +512,9 @@ def test_graph_controls_colour_direction_zoom_and_fit(page: Page):
     fills = page.eval_on_selector_all(shape, "ps => ps.map((p) => p.style.fill)")
     assert all(fills) and len(set(fills)) > 1
 
-    # The pan-zoom matrix of the drawing, near `target` (fit computes it again, to float noise) or not.
-    near = """([target, want]) => {
-      const m = (s) => s.match(/-?[\\d.]+(?:e[-+]?\\d+)?/g).map(Number);
-      const now = m(document.querySelector('#graph-canvas .svg-pan-zoom_viewport').getAttribute('transform'));
-      return m(target).every((x, i) => Math.abs(x - now[i]) < 1e-3) === want;
-    }"""
+    # Fit computes the same matrix again (to float noise) after a zoom.
+    near = TRANSFORM_NEAR_JS
+    show_all(page)
     fitted = page.get_attribute("#graph-canvas .svg-pan-zoom_viewport", "transform")
     page.click("#zoom-in")
     page.wait_for_function(near, arg=[fitted, False])
@@ -464,10 +532,65 @@ def test_graph_controls_colour_direction_zoom_and_fit(page: Page):
 
 
 @pytest.mark.parametrize("size", [(1280, 720), (1440, 900)])
+def test_a_medium_graph_opens_readable_on_its_output_and_fit_shows_all(page: Page, live_server: str, size):
+    """The README program (40 values) fitted whole has unreadable text on a projector: it opens at a
+    readable size on its output, in the direction that draws it larger, with a minimap; Fit shows all."""
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    open_playground(page)
+    before = runs(page)
+    page.select_option("#examples", "readme")
+    wait_runs(page, before)
+    source = page.evaluate("document.querySelector('.CodeMirror').CodeMirror.getValue()")
+    output = api_graph(live_server, source)["output"]
+    layout = settled_layout(page)
+    text = page.locator(f"#node-{output} text").first.bounding_box()
+    assert text["height"] >= 9, f"output text {text['height']:.1f}px high"
+    assert inside(layout["outputText"], layout["canvas"])
+    assert not all(inside(v, layout["canvas"]) for v in layout["values"])  # there is more...
+    expect(page.locator("#graph-overview")).to_be_visible()  # ...and the minimap says so
+    # No direction in the URL: the page drew the one whose fit is larger, and leaves it out of links.
+    scales = {d: fit_scale(live_server, source, d, layout["canvas"]) for d in ("LR", "TB")}
+    picked = max(scales, key=scales.get)
+    expect(page.locator(f"[data-rankdir={picked}]")).to_have_attribute("aria-pressed", "true")
+    assert "dir=" not in page.url
+
+    show_all(page)  # Fit: every value on screen, however small
+    layout = page.evaluate(LAYOUT_JS)
+    assert all(inside(v, layout["canvas"]) for v in layout["values"])
+    assert layout["outputText"]["height"] < text["height"]
+
+
+def test_a_small_graph_opens_fitted_and_a_linked_direction_is_kept(page: Page):
+    open_playground(page, link(NEURON))
+    layout = settled_layout(page)
+    assert all(inside(v, layout["canvas"]) for v in layout["values"])
+    assert layout["outputText"]["height"] >= 9
+    expect(page.locator("#graph-overview")).to_be_hidden()
+
+    # dir=LR in the link is kept even though this README is drawn larger top to bottom.
+    open_playground(page, link(README, dir="LR"))
+    expect(page.locator("[data-rankdir=LR]")).to_have_attribute("aria-pressed", "true")
+    layout = settled_layout(page)
+    assert layout["outputText"]["height"] >= 9 and inside(layout["outputText"], layout["canvas"])
+    assert "dir=LR" in page.url
+    # The minimap moves the view: a click at its left end brings the leaves into view.
+    leaf = page.locator("#graph-canvas .value.leaf").first
+    first_leaf = min(page.evaluate(LAYOUT_JS)["values"], key=lambda v: v["left"])
+    assert first_leaf["right"] < layout["canvas"]["left"]
+    box = page.locator(".overview-map").bounding_box()
+    page.mouse.click(box["x"] + 3, box["y"] + box["height"] / 2)
+    layout = settled_layout(page)
+    first_leaf = min(layout["values"], key=lambda v: v["left"])
+    assert inside(first_leaf, layout["canvas"])
+    expect(leaf).to_be_visible()
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1440, 900)])
 def test_layout_fits_the_screen_with_the_panel_open(page: Page, size):
     width, height = size
     page.set_viewport_size({"width": width, "height": height})
     open_playground(page, link(README))
+    show_all(page)
     page.click(f"#{value_labelled(page, 'a')['id']}")
     expect(page.locator("#leaf-value")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollHeight <= window.innerHeight")

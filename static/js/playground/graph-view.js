@@ -5,9 +5,15 @@
 
 import { h, replaceChildren } from "./dom.js";
 import { fmt, nodeName, OP_TITLES } from "./format.js";
+import { Overview } from "./overview.js";
 
 const MAX_FIT_ZOOM = 2.2; // a two-node graph should not fill a projector screen
 const FIT_MARGIN = 0.94; // share of the canvas a fitted drawing fills
+// Node text smaller than this many screen pixels cannot be read from the back of a lecture hall: a
+// new drawing whose fit would be smaller opens at this size on its output instead (Fit still fits all).
+export const READABLE_TEXT_PX = 9;
+const DEFAULT_FONT_PX = 11; // what the server's drawings use, if an SVG does not say
+const EDGE_MARGIN = 10; // pixels between a drawing's edge and the canvas's when the view is clamped
 // Stepping through a drawing shown smaller than FOLLOW_BELOW zooms to FOLLOW_ZOOM (1 = the drawing's
 // own size, 11px text) and keeps the current node in view, so a big graph's step can be read.
 const FOLLOW_BELOW = 0.55;
@@ -38,6 +44,14 @@ function indexSvg(svg, graph) {
   return { values, edges };
 }
 
+/** Size and node font of a drawing, read from its SVG text (no DOM needed). */
+export function drawingMetrics(svgText) {
+  const box = /viewBox="([^"]+)"/.exec(svgText);
+  const [, , width, height] = box ? box[1].trim().split(/[\s,]+/).map(Number) : [];
+  const font = /font-size="([\d.]+)"/.exec(svgText);
+  return { width: width || 0, height: height || 0, fontPx: font ? Number(font[1]) : DEFAULT_FONT_PX };
+}
+
 /** Our own SVG, but treat it as data: drop anything that could run or navigate, and native tooltips. */
 function sanitize(svg) {
   for (const el of svg.querySelectorAll("script, foreignObject, iframe, title")) el.remove();
@@ -55,7 +69,8 @@ function sanitize(svg) {
 export class GraphView {
   /**
    * @param {HTMLElement} canvas where the SVG goes
-   * @param {{onSelect(id: string, kind: "value"|"op"): void, tooltip: HTMLElement, message: HTMLElement}} hooks
+   * @param {{onSelect(id: string, kind: "value"|"op"): void, tooltip: HTMLElement, message: HTMLElement,
+   *   overview: HTMLElement}} hooks
    */
   constructor(canvas, hooks) {
     this.canvas = canvas;
@@ -74,6 +89,10 @@ export class GraphView {
     // once the user pans or zooms, their view is kept.
     this.fitted = true;
     this.fitting = false;
+    this.fontPx = DEFAULT_FONT_PX;
+    this.placedForUser = false; // the view is as autoView left it, zoomed in on the output
+    this.overview = new Overview(hooks.overview, { onMove: (x, y) => this.centreOn(x, y) });
+    this.overviewFrame = 0;
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.resizeObserver.observe(canvas);
   }
@@ -82,8 +101,25 @@ export class GraphView {
     return this.svg !== null;
   }
 
-  /** Show a fresh drawing of `graph` (new structure): re-layout, fit to screen. */
+  /** The on-screen node text size, in pixels, of `svgText` fitted to the canvas. */
+  fitTextPx(svgText) {
+    const { width, height, fontPx } = drawingMetrics(svgText);
+    // The canvas itself may be hidden (an error or a table was showing); its host has its size.
+    const host = this.canvas.parentElement;
+    if (!width || !height || !host.clientWidth) return 0;
+    return fontPx * this.fitZoom(width, height, host.clientWidth, host.clientHeight);
+  }
+
+  fitZoom(width, height, canvasWidth, canvasHeight) {
+    return Math.min(Math.min(canvasWidth / width, canvasHeight / height) * FIT_MARGIN, MAX_FIT_ZOOM);
+  }
+
+  /**
+   * Show a fresh drawing of `graph` (new structure): re-layout, then all of it when its text can be
+   * read so, else its output at a readable size with a minimap of the rest.
+   */
   showSvg(svgText, graph) {
+    this.fontPx = drawingMetrics(svgText).fontPx;
     const doc = new DOMParser().parseFromString(svgText, "image/svg+xml");
     const parsed = doc.documentElement;
     if (parsed.nodeName !== "svg" || doc.querySelector("parsererror")) {
@@ -117,7 +153,8 @@ export class GraphView {
       onZoom: () => this.userMoved(),
       onPan: () => this.userMoved(),
     });
-    this.fit();
+    this.overview.setDrawing(svg, this.panZoom.getSizes().viewBox);
+    this.autoView();
     this.updateNumbers(graph);
   }
 
@@ -127,6 +164,7 @@ export class GraphView {
       this.panZoom.destroy();
       this.panZoom = null;
     }
+    this.overview.clear();
     this.canvas.textContent = "";
     this.svg = null;
     this.index = null;
@@ -410,9 +448,26 @@ export class GraphView {
   // ------------------------------------------------------------------ pan & zoom
 
   userMoved() {
-    if (!this.fitting) this.fitted = false;
+    if (!this.fitting) {
+      this.fitted = false;
+      this.placedForUser = false;
+    }
+    this.scheduleOverview();
   }
 
+  /** Redraw the minimap's frame once per frame, however many pan/zoom events came. */
+  scheduleOverview() {
+    if (this.overviewFrame) return;
+    this.overviewFrame = requestAnimationFrame(() => {
+      this.overviewFrame = 0;
+      if (!this.panZoom) return;
+      const { width, height, realZoom } = this.panZoom.getSizes();
+      const pan = this.panZoom.getPan();
+      this.overview.update({ pan, zoom: realZoom, width, height, hint: this.placedForUser });
+    });
+  }
+
+  /** Show the whole drawing (the Fit button, F): always all of it, however small. */
   fit() {
     if (!this.panZoom) return;
     this.fitting = true;
@@ -422,6 +477,7 @@ export class GraphView {
       this.fitting = false;
     }
     this.fitted = true;
+    this.scheduleOverview();
   }
 
   fitNow() {
@@ -432,6 +488,59 @@ export class GraphView {
     const zoom = Math.min(real * FIT_MARGIN, MAX_FIT_ZOOM);
     this.panZoom.zoom((this.panZoom.getZoom() * zoom) / real);
     this.panZoom.center();
+  }
+
+  /**
+   * The first view of a new drawing: fitted when its text is readable so; otherwise at the readable
+   * size, on the output (what a lecture starts from), with as much of the drawing as fits around it.
+   */
+  autoView() {
+    this.fit();
+    const readable = READABLE_TEXT_PX / this.fontPx;
+    if (!this.graph || this.panZoom.getSizes().realZoom >= readable) return;
+    const centre = this.nodeCentre(this.graph.output);
+    if (!centre) return;
+    this.fitting = true;
+    try {
+      this.panZoom.zoom((this.panZoom.getZoom() * readable) / this.panZoom.getSizes().realZoom);
+      this.centreOn(centre.x, centre.y);
+    } finally {
+      this.fitting = false;
+    }
+    // Not "fitted": a resize (the panel opening) keeps this view instead of shrinking it to a fit.
+    this.fitted = false;
+    this.placedForUser = true; // the minimap explains itself until the user pans or zooms
+    this.scheduleOverview();
+  }
+
+  /**
+   * Pan so a drawing point is in the middle, but never so far that empty canvas shows beyond the
+   * drawing's edge on a side where the drawing is larger than the view.
+   */
+  centreOn(x, y) {
+    if (!this.panZoom) return;
+    const { width, height, realZoom: zoom, viewBox: vb } = this.panZoom.getSizes();
+    const axis = (c, size, start, extent) => {
+      const drawn = extent * zoom;
+      if (drawn <= size - 2 * EDGE_MARGIN) return (size - drawn) / 2 - start * zoom;
+      const lowest = size - EDGE_MARGIN - (start + extent) * zoom; // the drawing's far edge at the view's
+      const highest = EDGE_MARGIN - start * zoom; // its near edge at the view's
+      return Math.min(highest, Math.max(lowest, size / 2 - c * zoom));
+    };
+    this.panZoom.pan({ x: axis(x, width, vb.x, vb.width), y: axis(y, height, vb.y, vb.height) });
+  }
+
+  /** A node's centre and box in drawing coordinates (what the pan-zoom matrix maps to the screen). */
+  nodeCentre(id) {
+    const item = this.index?.values.get(id);
+    if (!item) return null;
+    const viewport = this.svg.querySelector(".svg-pan-zoom_viewport");
+    const box = item.g.getBBox();
+    const point = this.svg.createSVGPoint();
+    point.x = box.x + box.width / 2;
+    point.y = box.y + box.height / 2;
+    const centre = point.matrixTransform(viewport.getCTM().inverse().multiply(item.g.getCTM()));
+    return { x: centre.x, y: centre.y, box };
   }
 
   zoomBy(factor) {
@@ -450,19 +559,14 @@ export class GraphView {
     this.panZoom.resize();
     const after = this.panZoom.getSizes();
     this.panZoom.panBy({ x: (after.width - before.width) / 2, y: (after.height - before.height) / 2 });
+    this.scheduleOverview();
   }
 
   /** Keep a node readable and in view while stepping: zoom in on a small drawing, recentre near an edge. */
   follow(id) {
-    const item = this.index?.values.get(id);
-    if (!item || !this.panZoom || this.canvas.clientWidth === 0) return;
-    // The node's centre in drawing coordinates (what the pan-zoom matrix maps to the screen).
-    const viewport = this.svg.querySelector(".svg-pan-zoom_viewport");
-    const box = item.g.getBBox();
-    const point = this.svg.createSVGPoint();
-    point.x = box.x + box.width / 2;
-    point.y = box.y + box.height / 2;
-    const centre = point.matrixTransform(viewport.getCTM().inverse().multiply(item.g.getCTM()));
+    const centre = this.panZoom && this.canvas.clientWidth > 0 ? this.nodeCentre(id) : null;
+    if (!centre) return;
+    const box = centre.box;
     const sizes = this.panZoom.getSizes();
     let zoom = sizes.realZoom;
     if (zoom < FOLLOW_BELOW) {
@@ -479,18 +583,20 @@ export class GraphView {
     }
   }
 
-  /** Scroll a node into view when it is outside the visible area (keyboard/panel navigation). */
+  /**
+   * Bring a node into view when it is (partly) outside it (keyboard/panel navigation, the panel
+   * opening). Computed from the pan-zoom state, not the screen, so it is right even in the frame
+   * where a pan is still waiting to be drawn.
+   */
   reveal(id) {
-    const item = this.index?.values.get(id);
-    if (!item || !this.panZoom) return;
-    const box = item.g.getBoundingClientRect();
-    const view = this.canvas.getBoundingClientRect();
-    const inside = box.left >= view.left && box.right <= view.right && box.top >= view.top && box.bottom <= view.bottom;
-    if (inside) return;
-    this.panZoom.panBy({
-      x: view.left + view.width / 2 - (box.left + box.width / 2),
-      y: view.top + view.height / 2 - (box.top + box.height / 2),
-    });
+    const centre = this.panZoom ? this.nodeCentre(id) : null;
+    if (!centre) return;
+    const { width, height, realZoom: zoom } = this.panZoom.getSizes();
+    const pan = this.panZoom.getPan();
+    const { box } = centre;
+    const within = (c, half, offset, size) => (c - half) * zoom + offset >= 0 && (c + half) * zoom + offset <= size;
+    if (within(centre.x, box.width / 2, pan.x, width) && within(centre.y, box.height / 2, pan.y, height)) return;
+    this.centreOn(centre.x, centre.y);
   }
 }
 

@@ -10,7 +10,7 @@ import { Editor } from "./editor.js";
 import { EXAMPLES } from "./examples.js";
 import { copyText, exportAs, Menu } from "./export.js";
 import { fmt } from "./format.js";
-import { GraphView } from "./graph-view.js";
+import { GraphView, READABLE_TEXT_PX } from "./graph-view.js";
 import { renderNodeTable } from "./node-table.js";
 import { findLiteral, formatLiteral, nudge } from "./nudge.js";
 import { Panel } from "./panel.js";
@@ -23,6 +23,12 @@ const START_EXAMPLE = "neuron"; // small enough to read at a glance on a project
 
 const state = {
   rankdir: "LR",
+  // The direction is "fixed" when the user picked it (sticky) or the link named it; otherwise the
+  // first drawing of a new program may turn a graph too wide to read into TB (pickDir), and the URL
+  // leaves it out, so each screen picks its own.
+  userDir: false,
+  dirFixed: false,
+  pickDir: false,
   output: null,
   graph: null, // the last graph that ran
   drawn: "none", // "svg" | "table" | "none"
@@ -84,6 +90,7 @@ const view = new GraphView(els.canvas, {
   onSelect: (id, kind) => select(id, kind),
   tooltip: els.tooltip,
   message: els.message,
+  overview: $("#graph-overview"),
 });
 
 const panel = new Panel(els.panel, $("#node-panel-body"), {
@@ -133,7 +140,7 @@ async function run() {
     const graph = await loadGraph(body);
     await show(graph, body);
     clearError();
-    writeState({ source, output: state.output, rankdir: state.rankdir });
+    writeState({ source, output: state.output, rankdir: linkedRankdir() });
     outcome = "ok";
   } catch (err) {
     showError(err);
@@ -178,14 +185,38 @@ function shapeKey(graph, rankdir) {
   return `${rankdir}|${nodes}|${edges}`;
 }
 
+/**
+ * The drawing for `body`. When the direction is the page's to pick and the drawing would be too small
+ * to read fitted, the other direction's drawing too, keeping the one whose fit is larger.
+ */
+async function drawingFor(body) {
+  const svg = await fetchSvg(body);
+  if (!state.pickDir || state.dirFixed) return svg;
+  const here = view.fitTextPx(svg);
+  if (here >= READABLE_TEXT_PX) return svg;
+  const other = body.rankdir === "TB" ? "LR" : "TB";
+  let otherSvg;
+  try {
+    otherSvg = await fetchSvg({ ...body, rankdir: other });
+  } catch {
+    return svg; // the first direction drew: show that
+  }
+  if (view.fitTextPx(otherSvg) <= here) return svg;
+  body.rankdir = other;
+  state.rankdir = other;
+  pressDirection();
+  return otherSvg;
+}
+
 async function show(graph, body) {
-  const key = shapeKey(graph, body.rankdir);
+  let key = shapeKey(graph, body.rankdir);
   const sameShape = key === state.drawnKey;
   if (sameShape && state.drawn === "svg") {
     view.updateNumbers(graph);
   } else if (graph.svg_available) {
     try {
-      const svg = await fetchSvg(body);
+      const svg = await drawingFor(body);
+      key = shapeKey(graph, body.rankdir);
       showDrawing();
       view.showSvg(svg, graph);
       state.drawn = "svg";
@@ -197,6 +228,7 @@ async function show(graph, body) {
     showTable(graph, graph.svg_unavailable_reason);
   }
   state.drawnKey = key;
+  state.pickDir = false;
   const previousSource = state.source;
   state.graph = graph;
   state.source = body.source;
@@ -345,7 +377,10 @@ function select(id, kind = "value", { reveal = false } = {}) {
     // The drawing is about to move under the pointer: drop the hover state it had.
     view.hover(null);
     view.hideTooltip();
-    requestAnimationFrame(() => view.resize());
+    requestAnimationFrame(() => {
+      view.resize();
+      view.reveal(id); // the narrower canvas may have pushed the chosen node out of sight
+    });
   }
   if (reveal) view.reveal(id);
 }
@@ -409,10 +444,35 @@ function setLeaf(id, value) {
 // ---------------------------------------------------------------------------------------- controls
 
 function setRankdir(dir) {
-  if (dir === state.rankdir) return;
+  const same = dir === state.rankdir && state.dirFixed;
+  state.userDir = true;
+  state.dirFixed = true;
+  if (same) return;
   state.rankdir = dir;
-  for (const btn of $$("[data-rankdir]")) btn.setAttribute("aria-pressed", String(btn.dataset.rankdir === dir));
-  runNow();
+  pressDirection();
+  runNow(); // redraws, or (the page had picked this direction) just writes it into the URL
+}
+
+function pressDirection() {
+  for (const btn of $$("[data-rankdir]")) btn.setAttribute("aria-pressed", String(btn.dataset.rankdir === state.rankdir));
+}
+
+/** A new program is coming: let its first drawing pick the direction unless it is fixed. */
+function newProgram(linkedDir = null) {
+  if (linkedDir) {
+    state.rankdir = linkedDir;
+    state.dirFixed = true;
+  } else if (!state.userDir) {
+    state.rankdir = "LR"; // the lecture's own direction, whenever it can be read
+    state.dirFixed = false;
+  }
+  state.pickDir = !state.dirFixed;
+  pressDirection();
+}
+
+/** The direction a link should carry: only one that was chosen, not one this screen picked. */
+function linkedRankdir() {
+  return state.dirFixed ? state.rankdir : null;
 }
 
 function toggleColour() {
@@ -443,6 +503,7 @@ function loadExample(id) {
   if (!example) return;
   state.output = null;
   closePanel(false);
+  newProgram();
   editor.setValue(example.source);
   runNow();
 }
@@ -460,7 +521,7 @@ function toast(text) {
 }
 
 async function openShare() {
-  const url = shareUrl({ source: editor.getValue(), output: state.output, rankdir: state.rankdir });
+  const url = shareUrl({ source: editor.getValue(), output: state.output, rankdir: linkedRankdir() });
   els.shareUrl.value = url;
   els.sharePop.hidden = false;
   els.shareBtn.setAttribute("aria-expanded", "true");
@@ -596,9 +657,8 @@ function onKey(e) {
 }
 
 function applyLinkState(linked) {
-  state.rankdir = linked.rankdir || "LR";
+  newProgram(linked.rankdir);
   state.output = linked.output;
-  for (const btn of $$("[data-rankdir]")) btn.setAttribute("aria-pressed", String(btn.dataset.rankdir === state.rankdir));
   editor.setValue(linked.source);
 }
 
@@ -610,6 +670,7 @@ function start() {
   if (linked.source !== null) {
     applyLinkState(linked);
   } else {
+    newProgram();
     editor.setValue(EXAMPLES.find((e) => e.id === START_EXAMPLE).source);
   }
   stepper.idle();

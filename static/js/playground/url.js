@@ -1,4 +1,4 @@
-// The program lives in the URL: #src=<base64url of the UTF-8 source>&out=<output>&dir=TB.
+// The program lives in the URL: #src=<base64url of the UTF-8 source>&out=<output>&dir=TB|LR.
 // A link therefore reproduces the graph; ?source=<url-encoded text> is accepted too.
 
 export function encodeSource(text) {
@@ -43,7 +43,8 @@ export function shareUrl({ source, output, rankdir }, location = window.location
   const params = new URLSearchParams();
   params.set("src", encodeSource(source));
   if (output) params.set("out", output);
-  if (rankdir && rankdir !== "LR") params.set("dir", rankdir);
+  // Only a chosen direction (null otherwise): without one, each screen picks the one it can show best.
+  if (rankdir) params.set("dir", rankdir);
   return `${location.origin}${location.pathname}#${params.toString()}`;
 }
 
