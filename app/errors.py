@@ -16,6 +16,20 @@ def error_detail(message: str, line: int | None = None, column: int | None = Non
     return {"message": message, "line": line, "column": column}
 
 
+class ApiError(Exception):
+    """A request the app cannot serve, with the HTTP status that says why (the handler below sends it)."""
+
+    status_code = 400
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+async def api_error_handler(request: Request, exc: ApiError) -> JSONResponse:
+    return JSONResponse(status_code=exc.status_code, content={"detail": error_detail(exc.message)})
+
+
 def api_error(status_code: int, message: str, line: int | None = None, column: int | None = None):
     """An ``HTTPException`` whose body has the API's error shape."""
     return HTTPException(status_code, error_detail(message, line, column))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
-from app.errors import validation_error_handler
+from app.errors import ApiError, api_error_handler, validation_error_handler
 from app.routes import graph, pages, sessions
 from app.sessions import lifespan
 from app.web import static_files
@@ -26,6 +26,7 @@ def healthz() -> dict[str, str]:
 
 
 app.add_exception_handler(RequestValidationError, validation_error_handler)
+app.add_exception_handler(ApiError, api_error_handler)
 app.mount("/static", static_files, name="static")
 app.include_router(pages.router)
 app.include_router(graph.router)

@@ -18,6 +18,7 @@ import subprocess
 import threading
 from collections import OrderedDict
 
+from app.errors import ApiError
 from engine.dot import drawn_node_count, layout_size
 from engine.graph import GraphModel
 from engine.settings import Settings, settings
@@ -25,14 +26,10 @@ from engine.settings import Settings, settings
 JSON_STILL_WORKS = "the JSON graph (POST /api/graph) still works"
 
 
-class RenderError(Exception):
+class RenderError(ApiError):
     """A graph that could not be drawn, with the HTTP status that says why."""
 
     status_code = 503
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class TooLargeToDraw(RenderError):

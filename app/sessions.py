@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.errors import ApiError
 from app.schemas.sessions import (
     BoundaryOut,
     DatasetOut,
@@ -71,14 +72,8 @@ MIN_LIVE_RESOLUTION = 16
 PLAY_COMPUTE = threading.Lock()
 
 
-class SessionError(Exception):
+class SessionError(ApiError):
     """A request a session cannot serve, with the HTTP status that says why."""
-
-    status_code = 400
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class SessionNotFound(SessionError):

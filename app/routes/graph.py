@@ -13,7 +13,7 @@ from fastapi import APIRouter, HTTPException, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
 from app.errors import api_error
-from app.render import RenderError, renderer
+from app.render import renderer
 from app.schemas.graph import ErrorDetail, ErrorResponse, GraphRequest, GraphResponse, GraphRunResponse
 from engine.dot import to_dot
 from engine.export import to_micrograd_script
@@ -75,11 +75,8 @@ def graph_run_json(request: GraphRequest) -> str:
 
 def graph_svg(request: GraphRequest) -> str:
     model = build_graph(request)
-    try:
-        renderer.check(model)
-        return renderer.svg(to_dot(model, request.rankdir))
-    except RenderError as exc:
-        raise api_error(exc.status_code, exc.message) from None
+    renderer.check(model)
+    return renderer.svg(to_dot(model, request.rankdir))
 
 
 def graph_dot(request: GraphRequest) -> str:

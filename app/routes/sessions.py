@@ -14,7 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from app.errors import api_error
-from app.render import RenderError, renderer
+from app.render import renderer
 from app.schemas.graph import ErrorResponse, GraphResponse
 from app.schemas.sessions import (
     BoundaryOut,
@@ -29,7 +29,7 @@ from app.schemas.sessions import (
     StepResponse,
     TrainConfigIn,
 )
-from app.sessions import SampleGraph, Session, SessionError, event_stream, metrics_out, store
+from app.sessions import SampleGraph, Session, event_stream, metrics_out, store
 from engine.graph import GraphModel
 from engine.neuron_graph import collapsed_dot, expanded_dot
 
@@ -66,25 +66,16 @@ def _token(x_owner_token: str | None, authorization: str | None) -> str | None:
 
 
 async def _run(fn, *args):
-    """``fn(*args)`` in a worker thread, with session errors as API errors."""
-    try:
-        return await run_in_threadpool(fn, *args)
-    except SessionError as exc:
-        raise api_error(exc.status_code, exc.message) from None
+    """``fn(*args)`` in a worker thread: sessions block (their errors are ApiErrors, sent as such)."""
+    return await run_in_threadpool(fn, *args)
 
 
 def _get(session_id: str) -> Session:
-    try:
-        return store.get(session_id)
-    except SessionError as exc:
-        raise api_error(exc.status_code, exc.message) from None
+    return store.get(session_id)
 
 
 def _owned(session_id: str, x_owner_token: str | None, authorization: str | None) -> Session:
-    try:
-        return store.get_owned(session_id, _token(x_owner_token, authorization))
-    except SessionError as exc:
-        raise api_error(exc.status_code, exc.message) from None
+    return store.get_owned(session_id, _token(x_owner_token, authorization))
 
 
 # ------------------------------------------------------------------ lifecycle
@@ -261,13 +252,10 @@ async def get_graph(
     instead: the ``w_i * x_i`` products, the sum from the bias, the activation."""
     session = _get(session_id)
     view = await _run(session.sample_graph, sample, split, neuron)
-    try:
-        if format == "svg":
-            svg = await run_in_threadpool(_draw, view, session.settings.max_graph_svg_edges)
-            return Response(svg, media_type="image/svg+xml", headers=SVG_HEADERS)
-        return await run_in_threadpool(_describe, view)
-    except RenderError as exc:
-        raise api_error(exc.status_code, exc.message) from None
+    if format == "svg":
+        svg = await run_in_threadpool(_draw, view, session.settings.max_graph_svg_edges)
+        return Response(svg, media_type="image/svg+xml", headers=SVG_HEADERS)
+    return await run_in_threadpool(_describe, view)
 
 
 def _describe(view: SampleGraph) -> CollapsedGraphOut | ExpandedNeuronOut:
