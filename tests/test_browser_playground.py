@@ -17,29 +17,11 @@ import httpx
 import pytest
 from micrograd.engine import Value as MgValue
 from playwright.sync_api import Page, expect
+from reference_programs import README_SOURCE as README
+from reference_programs import readme_program
 
 pytestmark = pytest.mark.browser
 
-# micrograd's README, as a student would type it.
-README = """from micrograd.engine import Value
-
-a = Value(-4.0)
-b = Value(2.0)
-c = a + b
-d = a * b + b**3
-c += c + 1
-c += 1 + c + (-a)
-d += d * 2 + (b + a).relu()
-d += 3 * d + (b - a).relu()
-e = c - d
-f = e**2
-g = f / 2.0
-g += 10.0 / f
-print(f'{g.data:.4f}') # prints 24.7041, the outcome of this forward pass
-g.backward()
-print(f'{a.grad:.4f}') # prints 138.8338, i.e. the numerical value of dg/da
-print(f'{b.grad:.4f}') # prints 645.5773, i.e. the numerical value of dg/db
-"""
 
 NEURON = """x1 = Value(2.0)
 x2 = Value(0.0)
@@ -61,18 +43,7 @@ VALUES_JS = """() => Array.from(document.querySelectorAll('#graph-canvas g.value
 
 def micrograd_readme(a0: float = -4.0) -> tuple[MgValue, MgValue, MgValue]:
     """The README program run by the real micrograd: (a, b, g) after g.backward()."""
-    a = MgValue(a0)
-    b = MgValue(2.0)
-    c = a + b
-    d = a * b + b**3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e**2
-    g = f / 2.0
-    g += 10.0 / f
+    a, b, g = readme_program(MgValue, a0)
     g.backward()
     return a, b, g
 

@@ -10,6 +10,7 @@ import micrograd.engine
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reference_programs import readme_program as reference_program
 
 from engine.value import Value
 
@@ -263,19 +264,7 @@ def test_million_node_chain_backpropagates_without_recursion():
 
 def readme_program(value_class=Value):
     """The micrograd README program, run with ``value_class`` (ours or micrograd's)."""
-    a = value_class(-4.0)
-    b = value_class(2.0)
-    c = a + b
-    d = a * b + b**3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e**2
-    g = f / 2.0
-    g += 10.0 / f
-    return a, b, g
+    return reference_program(value_class)
 
 
 def test_micrograd_readme_numbers():
