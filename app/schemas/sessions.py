@@ -118,7 +118,7 @@ class SessionDetail(BaseModel):
 
 
 class StepRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"steps": 10}]})
     steps: int = Field(
         default=1, ge=1, description="Optimizer steps to take (at most max_steps_per_request)."
     )
@@ -133,7 +133,7 @@ class StepResponse(BaseModel):
 
 
 class PlayRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"steps_per_second": 20}]})
     steps_per_second: float = Field(
         default=10.0, gt=0.0, description="Target speed (at most max_play_steps_per_second)."
     )
