@@ -64,8 +64,16 @@ def _parse(source: str) -> ast.Module:
         line = exc.lineno if exc.lineno and exc.lineno > 0 else None
         raise ExprError(f"{kind}: {exc.msg}", line, max(exc.offset or 1, 1) if line else None) from None
     except (RecursionError, MemoryError):
-        # CPython's parser gives up on very deep nesting ("a+a+...+a" thousands long, "------1").
-        raise ExprError("the program is nested too deeply for Python's parser") from None
+        # CPython's parser gives up on very deep nesting ("a+a+...+a" thousands long, "------1") and
+        # says nowhere where; the line with the most operators and brackets is the likely culprit.
+        lines = source.splitlines() or [""]
+        line = max(range(len(lines)), key=lambda i: sum(lines[i].count(c) for c in "+-*/([")) + 1
+        raise ExprError(
+            "the program is nested too deeply for Python's parser: split long chains such as "
+            "a+a+...+a (about 2,000 terms at most) into several statements",
+            line,
+            1,
+        ) from None
     except UnicodeError:
         index = next((i for i, ch in enumerate(source) if 0xD800 <= ord(ch) <= 0xDFFF), 0)
         raise ExprError(
