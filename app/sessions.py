@@ -296,7 +296,10 @@ class Session:
 
     def boundary(self, resolution: int) -> BoundaryOut:
         with self._locked():
-            b = self.trainer.boundary(resolution)
+            try:
+                b = self.trainer.boundary(resolution)
+            except ValueError as exc:  # a dataset that is not 2-D has no boundary to draw
+                raise InvalidRequest(str(exc)) from None
             return BoundaryOut(
                 x_min=b.x_min,
                 x_max=b.x_max,
@@ -485,11 +488,14 @@ class Session:
         """
         now = time.monotonic()
         interval = max(self.settings.live_boundary_seconds, 4 * self._boundary_cost)
-        boundary = weights = None
+        boundary = weights = scores = None
         if force or now - self._boundary_at >= interval:
             started = time.perf_counter()
-            raw = self.trainer.boundary(self._live_resolution)
-            boundary = live_boundary(raw, self.trainer.dataset.n_classes)
+            if self.trainer.dataset.n_features == 2:
+                raw = self.trainer.boundary(self._live_resolution)
+                boundary = live_boundary(raw, self.trainer.dataset.n_classes)
+            else:  # no plane to draw (the lecture's 3 features): the few training points' outputs
+                scores = self.trainer.scores()
             weights = self._live_weights()
             self._boundary_cost = time.perf_counter() - started
             self._boundary_at = now
@@ -502,6 +508,7 @@ class Session:
             metrics=[metrics_out(m) for m in metrics],
             boundary=boundary,
             weights=weights,
+            scores=scores,
         )
 
     def _publish_state(self, message: str | None = None) -> None:

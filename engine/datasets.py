@@ -1,4 +1,4 @@
-"""Small 2-D classification datasets, generated from a seed and split into train and test.
+"""Small classification datasets, generated from a seed and split into train and test.
 
 Every generated set is a clean shape plus Gaussian noise of standard deviation ``noise`` on each
 coordinate, with the classes as balanced as ``n_points`` allows and the points in shuffled order.
@@ -6,8 +6,9 @@ coordinate, with the classes as balanced as ``n_points`` allows and the points i
 same order), so seed 1337 gives the micrograd demo's 100 points exactly; the other shapes only
 need ``random.Random``.
 
-The lecture's 4-point set has three features, so it cannot be drawn on the 2-D training page: it
-is kept apart as ``LECTURE_XS``/``LECTURE_YS`` for code that builds ``MLP(3, [4, 4, 1])``.
+All of them are 2-D except ``lecture``: the 4 points of Karpathy's micrograd lecture, with three
+features each (``LECTURE_XS``/``LECTURE_YS``, trained there with ``MLP(3, [4, 4, 1])``). They are
+fixed, so ``noise`` and ``test_fraction`` do not apply to it (``n_features`` tells the width).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-DATASETS = ("moons", "circles", "xor", "spiral", "blobs", "linear", "custom")
+DATASETS = ("moons", "circles", "xor", "spiral", "blobs", "linear", "custom", "lecture")
 MULTICLASS = ("blobs", "spiral")  # the generated sets that take n_classes; the others have 2 classes
 MAX_NOISE = 1.0  # beyond this every shape drowns in its noise
 MAX_SEED = 2**32 - 1  # numpy's RandomState takes 32-bit seeds
@@ -33,7 +34,7 @@ LECTURE_XS: tuple[tuple[float, float, float], ...] = (
 )
 LECTURE_YS: tuple[float, ...] = (1.0, -1.0, -1.0, 1.0)
 
-Point = tuple[float, float]
+Point = tuple[float, ...]  # (x, y) for the 2-D sets, (x1, x2, x3) for the lecture's
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,11 @@ class Dataset:
     X_test: list[Point]
     y_test: list[int]
     n_classes: int
+
+    @property
+    def n_features(self) -> int:
+        """Numbers per point: 2, or 3 for the lecture's set."""
+        return len(self.X_train[0])
 
 
 def make_dataset(
@@ -59,9 +65,19 @@ def make_dataset(
     """The dataset ``name``; ``custom`` takes ``points`` as (x, y, class) triples instead of a shape.
 
     ``n_classes`` only applies to ``blobs`` and ``spiral``. A share ``test_fraction`` of the points,
-    picked with the seed, is held out (at least one point always stays in training).
+    picked with the seed, is held out (at least one point always stays in training). ``lecture`` is
+    the lecture's 4 points as they are: class 1 where y = +1, class 0 where y = -1; it ignores
+    ``n_points``, ``noise`` and ``seed`` and refuses a test split (4 points leave nothing to hold out).
     """
     _check_common(name, n_points, noise, seed, test_fraction, n_classes)
+    if name == "lecture":
+        return Dataset(
+            X_train=[tuple(x) for x in LECTURE_XS],
+            y_train=[1 if y > 0 else 0 for y in LECTURE_YS],
+            X_test=[],
+            y_test=[],
+            n_classes=2,
+        )
     if name == "custom":
         if points is None:
             raise ValueError("points: the 'custom' dataset needs points as (x, y, class) triples")
@@ -216,11 +232,6 @@ def _is_int(v: object) -> bool:
 def _check_common(
     name: str, n_points: int, noise: float, seed: int, test_fraction: float, n_classes: int
 ) -> None:
-    if name == "lecture":
-        raise ValueError(
-            "dataset: the lecture's 4-point set has 3 features and cannot be plotted in 2-D; "
-            "use engine.datasets.LECTURE_XS and LECTURE_YS with MLP(3, [4, 4, 1])"
-        )
     if name not in DATASETS:
         raise ValueError(f"dataset: must be one of {', '.join(DATASETS)}, not {name!r}")
     if name != "custom":
@@ -240,6 +251,11 @@ def _check_common(
         raise ValueError(f"test_fraction: must be at least 0 and less than 1, not {test_fraction!r}")
     if not _is_int(seed) or not 0 <= seed <= MAX_SEED:
         raise ValueError(f"seed: must be an integer from 0 to {MAX_SEED}, not {seed!r}")
+    if name == "lecture" and test_fraction > 0:
+        raise ValueError(
+            "test_fraction: the lecture's set is its 4 training points, with no test split; use 0, "
+            f"not {test_fraction!r}"
+        )
 
 
 def _split(X: list[Point], y: list[int], k: int, test_fraction: float, seed: int) -> Dataset:

@@ -1,4 +1,4 @@
-"""Training an MLP on a 2-D dataset, one optimizer step at a time, as micrograd's demo does.
+"""Training an MLP on a small dataset, one optimizer step at a time, as micrograd's demo does.
 
 ``TrainConfig()`` is the demo: 100 moons with noise 0.1, ``MLP(2, [16, 16, 1])`` with ReLU, hinge
 loss plus 1e-4 L2, SGD at ``1.0 - 0.9 * k / 100``, full batch, seed 1337 (the demo's weights and
@@ -61,9 +61,9 @@ class TrainConfig:
 
     def validate(self, settings: Settings = settings) -> None:
         """Raise ValueError naming the first bad field (and the settings limit it breaks, if any)."""
-        if self.dataset == "lecture":
-            make_dataset("lecture")  # raises, pointing at LECTURE_XS (3 features cannot be plotted)
         _one_of("dataset", self.dataset, DATASETS)
+        if self.dataset == "lecture" and self.test_fraction != 0:
+            make_dataset("lecture", test_fraction=self.test_fraction)  # raises, saying why
         if self.dataset != "custom":  # custom points are counted against max_custom_points instead
             _int_in("n_points", self.n_points, 2, settings.max_dataset_points, "max_dataset_points")
         _number_in("noise", self.noise, 0.0, MAX_NOISE)
@@ -210,6 +210,10 @@ class Trainer:
             raise ValueError(f"steps: must be a positive integer, not {n!r}")
         return [self._one_step() for _ in range(n)]
 
+    def scores(self) -> list[list[float]]:
+        """The model's outputs on every training point, at the current parameters."""
+        return self._predict(self.dataset.X_train)
+
     def evaluate(self) -> Metrics:
         """The metrics at the current parameters on the whole training set, without stepping."""
         data = self.dataset
@@ -261,7 +265,7 @@ class Trainer:
         c = self.config
         return scheduled_rate(c.schedule, c.learning_rate, step, c.total_steps)
 
-    def _next_batch(self) -> tuple[list[tuple[float, float]], list[list[float]], list[int]]:
+    def _next_batch(self) -> tuple[list[tuple[float, ...]], list[list[float]], list[int]]:
         data = self.dataset
         n = len(data.X_train)
         size = self.config.batch_size
@@ -292,7 +296,15 @@ class Trainer:
     # ---------------------------------------------------------------- pictures
 
     def boundary(self, resolution: int) -> Boundary:
-        """The model on a ``resolution`` x ``resolution`` grid over a square around all the points."""
+        """The model on a ``resolution`` x ``resolution`` grid over a square around all the points.
+
+        Only a 2-D dataset has such a picture: any other raises ValueError.
+        """
+        if self.dataset.n_features != 2:
+            name = "the lecture set" if self.config.dataset == "lecture" else "this dataset"
+            raise ValueError(
+                f"{name} has {self.dataset.n_features} features: there is no 2-D decision boundary"
+            )
         limit = self.settings.max_boundary_resolution
         if isinstance(resolution, bool) or not isinstance(resolution, int) or not 1 <= resolution <= limit:
             raise ValueError(
@@ -357,8 +369,9 @@ class Trainer:
 
         It uses the model's own parameter Values (``engine.neuron_graph.find_neurons`` looks for
         them), so their ``grad`` ends up holding this datapoint's gradients; the last step's
-        gradients stay available through ``network()``. Labels: x1, x2, w{L}.{N}.{i}, b{L}.{N},
-        act{L}.{N} (before the activation), h{L}.{N}, score (score{k} with several outputs), loss.
+        gradients stay available through ``network()``. Labels: x1, x2 (x3 for the lecture's set),
+        w{L}.{N}.{i}, b{L}.{N}, act{L}.{N} (before the activation), h{L}.{N}, score (score{k} with
+        several outputs), loss.
         """
         data = self.dataset
         if split not in ("train", "test"):
@@ -390,7 +403,7 @@ class Trainer:
     def _fresh_model(self) -> MLP:
         c = self.config
         nout = n_outputs(c.loss, self.dataset.n_classes)
-        return MLP(2, [*c.hidden, nout], activation=c.activation, seed=c.seed)
+        return MLP(self.dataset.n_features, [*c.hidden, nout], activation=c.activation, seed=c.seed)
 
     def _choose_executor(self) -> Executor:
         """Eager when asked for; otherwise the compiled executor if it can run this model."""

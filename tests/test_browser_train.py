@@ -427,3 +427,51 @@ def test_every_control_lands_in_the_url_and_a_reload_restores_it(page):
         assert page.input_value(f"[data-field='{field}']") == value, field
     assert page.input_value("#speed") == "20"
     assert page.text_content("#layers-label") == "1 hidden layer"
+
+
+def test_the_lecture_set_trains_and_shows_its_points_in_a_table(page, live_server):
+    page.goto("/train?hidden=6,4&n_points=60&seed=2")
+    wait_live(page)
+    page.click(".tile[data-dataset='lecture']")
+    page.wait_for_function("location.search.includes('dataset=lecture')")
+    # The lecture's own settings come with it, and the generator's knobs are off.
+    page.wait_for_function("JSON.stringify(backpropTrain.layerSizes) === '[3,4,4,1]'", timeout=30_000)
+    assert page.input_value("[data-field='activation']") == "tanh"
+    assert page.input_value("[data-field='loss']") == "mse"
+    for field in ("n_points", "noise", "test_fraction"):
+        assert page.locator(f"[data-field='{field}']").is_disabled()
+    # A table of the 4 points takes the plot's place; its scores come from the live events.
+    assert page.locator("#boundary-wrap").is_hidden()
+    page.wait_for_function("backpropTrain.lectureRight !== null", timeout=30_000)
+    rows = page.locator("#lecture-points tbody tr")
+    assert rows.count() == 4
+    assert rows.nth(0).locator("td").all_text_contents()[1:5] == ["2.0", "3.0", "-1.0", "+1"]
+    assert rows.nth(1).locator("td").all_text_contents()[4] == "−1"
+    assert page.locator("#network .net-input .net-input-label").all_text_contents() == ["x1", "x2", "x3"]
+    sid = session_id(page)
+    assert httpx.get(f"{live_server}/api/sessions/{sid}/boundary", timeout=30).status_code == 422
+    # Train until every point is right.
+    page.click("#step-btn")
+    page.wait_for_function("document.querySelector('#step-count').dataset.step === '1'")
+    page.click("#play-btn")
+    page.wait_for_function("document.querySelector('#accuracy').textContent === '100%'", timeout=60_000)
+    page.click("#play-btn")
+    page.wait_for_selector("#play-btn:not(.playing)")
+    page.wait_for_function("backpropTrain.lectureRight === 4", timeout=30_000)
+    assert page.locator("#lecture-points .verdict.ok").count() == 4
+    assert "4 of 4 right" in page.text_content("#lecture-points caption")
+    detail = httpx.get(f"{live_server}/api/sessions/{sid}", timeout=30).json()
+    scores = [float(s) for s in page.locator("#lecture-points td.score").all_text_contents()]
+    assert [1 if s > 0 else 0 for s in scores] == detail["dataset"]["y_train"] == [1, 0, 0, 1]
+    # A row opens that point's graph, with its three inputs.
+    rows.nth(2).click()
+    page.wait_for_selector("#graph-dialog[open] .gnode")
+    assert page.locator("#graph-body .gnode.input").count() == 3
+    assert "#2 (train)" in page.text_content("#graph-title")
+    page.click("#graph-close")
+    # Back to a 2-D set: the plot returns and the knobs work again.
+    page.click(".tile[data-dataset='moons']")
+    page.wait_for_function("JSON.stringify(backpropTrain.layerSizes) === '[2,4,4,1]'", timeout=30_000)
+    page.wait_for_selector("#boundary[data-painted='yes']", timeout=30_000)
+    assert page.locator("#lecture-points").is_hidden()
+    assert page.locator("[data-field='noise']").is_enabled()

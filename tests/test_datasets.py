@@ -10,7 +10,7 @@ import pytest
 
 from engine.datasets import DATASETS, LECTURE_XS, LECTURE_YS, MULTICLASS, make_dataset
 
-GENERATED = [name for name in DATASETS if name != "custom"]
+GENERATED = [name for name in DATASETS if name not in ("custom", "lecture")]  # the 2-D shapes
 
 
 def all_points(data):
@@ -147,7 +147,7 @@ def test_bad_custom_points_are_refused_with_the_reason(points, message):
     "kwargs, message",
     [
         ({"name": "nope"}, "dataset: must be one of"),
-        ({"name": "lecture"}, "LECTURE_XS"),
+        ({"name": "lecture", "test_fraction": 0.25}, "test_fraction: the lecture's set is its 4 training"),
         ({"n_points": 1}, "n_points"),
         ({"noise": -0.1}, "noise"),
         ({"noise": 1.5}, "noise"),
@@ -167,4 +167,21 @@ def test_bad_arguments_name_the_argument(kwargs, message):
 def test_lecture_set_is_the_lectures_four_points():
     assert len(LECTURE_XS) == len(LECTURE_YS) == 4
     assert all(len(x) == 3 for x in LECTURE_XS) and set(LECTURE_YS) == {-1.0, 1.0}
-    assert "lecture" not in DATASETS
+    assert "lecture" in DATASETS
+
+
+def test_lecture_dataset_is_the_four_points_with_three_features():
+    data = make_dataset("lecture")
+    assert data.X_train == [tuple(x) for x in LECTURE_XS]
+    assert data.n_features == 3 and data.n_classes == 2
+    assert data.y_train == [1, 0, 0, 1]  # class 1 where the lecture's target is +1
+    assert [1.0 if c == 1 else -1.0 for c in data.y_train] == list(LECTURE_YS)
+    assert data.X_test == [] and data.y_test == []
+
+
+def test_lecture_dataset_ignores_the_generators_knobs():
+    assert make_dataset("lecture", n_points=50, noise=0.5, seed=9) == make_dataset("lecture")
+
+
+def test_two_d_sets_have_two_features():
+    assert make_dataset("moons", n_points=10).n_features == 2

@@ -489,3 +489,70 @@ def test_long_histories_are_thinned_but_keep_the_latest():
     assert len(short) <= 5_000 and short[0] == 1 and short[-1] == 12_345
     assert short == sorted(short)
     assert thinned(history[:10], 5_000) == history[:10]
+
+
+# ------------------------------------------------------------------ the lecture's 3-feature set
+
+LECTURE = {
+    "dataset": "lecture",
+    "hidden": [4, 4],
+    "activation": "tanh",
+    "loss": "mse",
+    "regularization": "none",
+    "reg_strength": 0.0,
+    "learning_rate": 0.05,
+    "schedule": "constant",
+}
+
+
+def test_the_lecture_set_trains_through_the_api():
+    sid, owner = create(**LECTURE)
+    detail = state(sid)
+    assert detail["dataset"]["X_train"] == [
+        [2.0, 3.0, -1.0],
+        [3.0, -1.0, 0.5],
+        [0.5, 1.0, 1.0],
+        [1.0, 1.0, -1.0],
+    ]
+    assert detail["dataset"]["y_train"] == [1, 0, 0, 1] and detail["dataset"]["X_test"] == []
+    assert detail["layer_sizes"] == [3, 4, 4, 1]
+    response = client.post(f"/api/sessions/{sid}/step", json={"steps": 100}, headers=owner)
+    assert response.status_code == 200, response.text
+    metrics = response.json()["metrics"]
+    assert metrics[-1]["train_accuracy"] == 1.0 and metrics[-1]["train_loss"] < 0.01
+    net = client.get(f"/api/sessions/{sid}/network").json()
+    assert [len(n["weights"]) for n in net["layers"][0]] == [3, 3, 3, 3]
+
+
+def test_the_lecture_set_has_no_boundary_but_its_events_carry_scores():
+    sid, owner = create(**LECTURE)
+    message = error_message(client.get(f"/api/sessions/{sid}/boundary"), 422)
+    assert message == "the lecture set has 3 features: there is no 2-D decision boundary"
+    session = session_routes.store.get(sid)
+    client.post(f"/api/sessions/{sid}/step", json={"steps": 50}, headers=owner)
+    event = session.hello()
+    assert event.boundary is None and event.weights is not None
+    assert [len(neuron) for neuron in event.weights[0]] == [4, 4, 4, 4]  # 3 weights and a bias
+    assert len(event.scores) == 4
+    # The scores are the model's outputs now: their signs are the classes (all right by step 50).
+    assert [1 if s[0] > 0 else 0 for s in event.scores] == [1, 0, 0, 1]
+    # A 2-D run's events have a boundary and no scores.
+    moons = session_routes.store.get(create()[0]).hello()
+    assert moons.boundary is not None and moons.scores is None
+
+
+def test_the_lecture_sample_graph_has_three_inputs():
+    sid, _ = create(**LECTURE)
+    graph = strict_json(client.get(f"/api/sessions/{sid}/graph?sample=1").text)
+    inputs = [n for n in graph["nodes"] if n["kind"] == "input"]
+    assert [n["id"] for n in inputs] == ["x1", "x2", "x3"]
+    assert [n["data"] for n in inputs] == [3.0, -1.0, 0.5]
+    assert len(graph["edges"]) == 3 * 4 + 4 * 4 + 4
+    assert graph["sample"]["x"] == [3.0, -1.0, 0.5] and graph["loss"]["target"] == [-1.0]
+    response = client.get(f"/api/sessions/{sid}/graph?sample=1&neuron=0.0&format=svg")
+    assert response.status_code == 200 and ET.fromstring(response.text).tag.endswith("svg")
+
+
+def test_the_lecture_set_refuses_a_test_split():
+    response = client.post("/api/sessions", json={**LECTURE, "test_fraction": 0.25})
+    assert "test_fraction: the lecture's set" in error_message(response, 422)

@@ -373,7 +373,7 @@ def test_sample_graph_refuses_bad_points(index, split):
     "changes, message",
     [
         ({"dataset": "mnist"}, "dataset: must be one of"),
-        ({"dataset": "lecture"}, "dataset: the lecture's 4-point set has 3 features"),
+        ({"dataset": "lecture", "test_fraction": 0.5}, "test_fraction: the lecture's set is its 4 training"),
         ({"n_points": 1}, "n_points: must be at least 2"),
         ({"n_points": 1_001}, r"n_points: must be at most 1000 \(max_dataset_points\)"),
         ({"noise": -1.0}, "noise"),
@@ -513,3 +513,64 @@ def test_any_executor_can_be_passed_in():
     assert trainer.executor_name == "counting" and trainer.fallback_reason is None
     trainer.boundary(4)
     assert Counting.predictions == 16
+
+
+# ------------------------------------------------------------------ the lecture's 3-feature set
+
+LECTURE = dict(
+    dataset="lecture",
+    hidden=(4, 4),
+    activation="tanh",
+    loss="mse",
+    regularization="none",
+    reg_strength=0.0,
+    optimizer="sgd",
+    learning_rate=0.05,
+    schedule="constant",
+)
+
+
+@pytest.mark.parametrize("executor", ["eager", "compiled"])
+def test_the_lecture_set_trains_to_full_accuracy_on_a_three_input_mlp(executor):
+    trainer = Trainer(TrainConfig(**LECTURE, executor=executor))
+    assert [len(layer.neurons) for layer in trainer.model.layers] == [4, 4, 1]
+    assert all(len(n.w) == 3 for n in trainer.model.layers[0].neurons)
+    history = trainer.step(100)
+    assert history[-1].train_accuracy == 1.0 and history[-1].test_accuracy is None
+    assert history[-1].train_loss < 0.01 < history[0].train_loss
+    scores = trainer.scores()
+    assert [predicted_class("mse", s) for s in scores] == trainer.dataset.y_train
+    assert trainer.evaluate().train_accuracy == 1.0
+
+
+def test_the_lecture_set_has_no_decision_boundary():
+    trainer = Trainer(TrainConfig(**LECTURE, executor="eager"))
+    with pytest.raises(ValueError, match="the lecture set has 3 features: there is no 2-D decision boundary"):
+        trainer.boundary(10)
+
+
+def test_compiled_equals_eager_on_the_lecture_set():
+    eager = Trainer(TrainConfig(**LECTURE, executor="eager"))
+    compiled = Trainer(TrainConfig(**LECTURE, executor="compiled"))
+    assert compiled.executor_name == "compiled" and compiled.fallback_reason is None
+    for a, b in zip(eager.step(30), compiled.step(30)):
+        assert a.train_loss == pytest.approx(b.train_loss, rel=1e-9, abs=1e-12)
+        assert a.train_accuracy == b.train_accuracy
+    for p, q in zip(eager.model.parameters(), compiled.model.parameters()):
+        assert p.data == pytest.approx(q.data, rel=1e-9, abs=1e-12)
+
+
+def test_the_lecture_set_is_deterministic_and_its_sample_graph_has_three_inputs():
+    a, b = Trainer(TrainConfig(**LECTURE)), Trainer(TrainConfig(**LECTURE))
+    assert [m.train_loss for m in a.step(5)] == [m.train_loss for m in b.step(5)]
+    root = a.sample_graph(2)
+    labels = {v.label for v in root.topo()}
+    assert {"x1", "x2", "x3", "score", "loss"} <= labels and "x4" not in labels
+    outputs = find_neurons(root, a.model)
+    inputs = input_values(outputs, "tanh")
+    assert [x.data for x in inputs] == [0.5, 1.0, 1.0]
+    graph = collapse(root, outputs, ["tanh", "tanh", "linear"], inputs, "mse", [-1.0])
+    assert [n.id for n in graph.nodes if n.kind == "input"] == ["x1", "x2", "x3"]
+    assert sum(e.source == "x3" for e in graph.edges) == 4
+    network = a.network()
+    assert [len(n.weights) for n in network[0]] == [3, 3, 3, 3]

@@ -200,7 +200,7 @@ async def reset_session(
 @router.get(
     "/{session_id}/boundary",
     response_model=BoundaryOut,
-    summary="Decision boundary on a grid",
+    summary="Decision boundary on a grid (2-D datasets only: 422 for 'lecture')",
     responses=_OWNER_ERRORS,
 )
 async def get_boundary(
@@ -310,7 +310,8 @@ async def session_events(
     """A ``text/event-stream`` that anyone with the id can follow; it never slows the run down.
 
     Events: ``hello`` (the state and a boundary, first), ``step`` (the metrics of the steps since the
-    last event, a compact boundary every so often), ``reset``, ``state`` (play/pause/speed changes),
+    last event, a compact boundary every so often; for the 3-feature 'lecture' set the training
+    points' ``scores`` instead), ``reset``, ``state`` (play/pause/speed changes),
     ``end`` (the session ended, or the stream reached max_stream_seconds: reconnect). Each event's
     ``data`` is a JSON ``SessionEvent``. Comment lines are heartbeats."""
     session = _get(session_id)

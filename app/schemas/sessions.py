@@ -15,7 +15,7 @@ from app.schemas.graph import GraphResponse, JsonNumber
 from engine.losses import LOSSES, REGULARIZATIONS
 from engine.nn import ACTIVATIONS
 
-DATASET_NAMES = ("moons", "circles", "xor", "spiral", "blobs", "linear", "custom")
+DATASET_NAMES = ("moons", "circles", "xor", "spiral", "blobs", "linear", "custom", "lecture")
 OPTIMIZERS = ("sgd", "momentum", "adam")
 SCHEDULES = ("constant", "linear", "cosine")
 EXECUTORS = ("auto", "compiled", "eager")
@@ -34,7 +34,9 @@ class TrainConfigIn(BaseModel):
     )
 
     dataset: Literal[DATASET_NAMES] = Field(
-        default="moons", description="Which 2-D dataset; 'custom' trains on `points`."
+        default="moons",
+        description="Which dataset; 'custom' trains on `points`; 'lecture' is the micrograd lecture's 4 "
+        "points with 3 features (no test split, no 2-D boundary).",
     )
     n_points: int = Field(default=100, ge=1, description="Points generated (train + test).")
     noise: float = Field(default=0.1, ge=0.0, le=1.0, description="Noise of the generated points.")
@@ -100,9 +102,9 @@ class SessionCreated(BaseModel):
 
 
 class DatasetOut(BaseModel):
-    X_train: list[tuple[float, float]]
+    X_train: list[list[float]] = Field(description="[x, y] per point; [x1, x2, x3] for 'lecture'.")
     y_train: list[int]
-    X_test: list[tuple[float, float]]
+    X_test: list[list[float]]
     y_test: list[int]
     n_classes: int
 
@@ -246,10 +248,15 @@ class SessionEvent(BaseModel):
     kind: Literal["hello", "step", "reset", "state", "end"]
     state: SessionState
     metrics: list[MetricsOut] = Field(default=[], description="The steps since the previous event.")
-    boundary: LiveBoundary | None = None
+    boundary: LiveBoundary | None = Field(default=None, description="Only for a 2-D dataset.")
     weights: list[list[list[JsonNumber]]] | None = Field(
         default=None,
-        description="Sent with each boundary: per layer, per neuron, its weights then its bias (4 digits).",
+        description="Sent with each picture: per layer, per neuron, its weights then its bias (4 digits).",
+    )
+    scores: list[list[JsonNumber]] | None = Field(
+        default=None,
+        description="Instead of a boundary, for a dataset that is not 2-D: the model's outputs on each "
+        "training point, sent with the weights.",
     )
     message: str | None = None
     reconnect: bool = Field(

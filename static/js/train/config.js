@@ -26,21 +26,21 @@ export const DEFAULTS = Object.freeze({
 export const DEFAULT_SPEED = 10;
 
 export const CHOICES = {
-  dataset: ["moons", "circles", "xor", "spiral", "blobs", "linear", "custom"],
+  dataset: ["moons", "circles", "xor", "spiral", "blobs", "linear", "custom", "lecture"],
   activation: ["relu", "tanh", "sigmoid", "linear"],
   loss: ["hinge", "mse", "bce", "softmax_ce"],
   regularization: ["none", "l1", "l2"],
   optimizer: ["sgd", "momentum", "adam"],
   schedule: ["constant", "linear", "cosine"],
   executor: ["auto", "compiled", "eager"],
-  learning_rate: [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10],
+  learning_rate: [0.001, 0.003, 0.01, 0.03, 0.05, 0.1, 0.3, 1, 3, 10],
   reg_strength: [0, 1e-5, 1e-4, 1e-3, 0.003, 0.01, 0.03, 0.1, 0.3, 1],
   batch_size: [null, 1, 2, 4, 8, 16, 32, 64],
   speed: [1, 2, 5, 10, 20, 50],
 };
 
 export const LABELS = {
-  dataset: { moons: "Moons", circles: "Circles", xor: "XOR", spiral: "Spiral", blobs: "Blobs", linear: "Linear", custom: "Draw" },
+  dataset: { moons: "Moons", circles: "Circles", xor: "XOR", spiral: "Spiral", blobs: "Blobs", linear: "Linear", custom: "Draw", lecture: "Lecture" },
   activation: { relu: "ReLU", tanh: "Tanh", sigmoid: "Sigmoid", linear: "Linear" },
   loss: { hinge: "Hinge", mse: "MSE", bce: "Binary CE", softmax_ce: "Softmax CE" },
   regularization: { none: "None", l1: "L1", l2: "L2" },
@@ -57,6 +57,28 @@ export const TITLES = {
     softmax_ce: "Softmax cross-entropy (one output per class)",
   },
 };
+
+/** The micrograd lecture's 4 points have 3 features: no 2-D plane, no points/noise/test split to pick. */
+export const LECTURE = "lecture";
+
+/** How the lecture trains them: MLP(3, [4, 4, 1]) of tanh neurons, squared error, plain SGD. */
+export const LECTURE_SETTINGS = Object.freeze({
+  hidden: [4, 4],
+  activation: "tanh",
+  loss: "mse",
+  regularization: "none",
+  reg_strength: 0,
+  optimizer: "sgd",
+  learning_rate: 0.05,
+  schedule: "constant",
+  batch_size: null,
+  test_fraction: 0,
+});
+
+/** Inputs of the model for a config's dataset. */
+export function inputCount(config) {
+  return config.dataset === LECTURE ? 3 : 2;
+}
 
 /** Datasets whose class count can be chosen. */
 export const MULTI_CLASS_DATASETS = new Set(["blobs", "spiral"]);
@@ -104,6 +126,7 @@ export function readUrl(search = window.location.search) {
     config.batch_size = Number.isInteger(b) && b > 0 ? b : null;
   }
   if (q.has("points")) config.points = decodePoints(q.get("points"));
+  if (config.dataset === LECTURE) config.test_fraction = 0; // the 4 points have no test split
   if (config.dataset !== "custom") config.points = null;
   else if (!config.points) config.points = [];
   const speed = Number(q.get("speed"));

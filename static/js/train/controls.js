@@ -1,6 +1,6 @@
 // The settings controls: fills the selects and dataset tiles, shows a config, reports changes.
 
-import { CHOICES, LABELS, MULTI_CLASS_DATASETS, TITLES } from "./config.js";
+import { CHOICES, LABELS, LECTURE, MULTI_CLASS_DATASETS, TITLES } from "./config.js";
 import { classColor } from "./colors.js";
 
 const FORMAT = {
@@ -18,6 +18,7 @@ export class Controls {
     this.root = root;
     this.handlers = handlers;
     this.limits = limits;
+    this.readOnly = false; // watching someone else's run
     this.fields = new Map();
     for (const node of root.querySelectorAll("[data-field]")) this.fields.set(node.dataset.field, node);
     this.#fillSelects();
@@ -113,10 +114,19 @@ export class Controls {
     const custom = config.dataset === "custom";
     this.root.querySelector("#draw-tools").hidden = !custom;
     for (const field of ["n_points", "noise"]) this.fields.get(field).closest("label").hidden = custom;
+    // The lecture's points are fixed: the generator's knobs stay in place, greyed out.
+    const lecture = config.dataset === LECTURE;
+    for (const field of ["n_points", "noise", "test_fraction"]) {
+      const input = this.fields.get(field);
+      input.disabled = this.readOnly || lecture;
+      input.closest("label").classList.toggle("off", lecture);
+      input.closest("label").title = lecture ? "The lecture's 4 points are fixed" : "";
+    }
   }
 
   /** Read-only (watching someone else's run) or not. */
   setEnabled(enabled) {
+    this.readOnly = !enabled;
     for (const node of this.root.querySelectorAll("select, input, .tile, .pm-btn, #reseed, #clear-points, .seg")) {
       if (node.id === "share-url") continue;
       node.disabled = !enabled;
@@ -175,8 +185,41 @@ function thumbnailPoints(name) {
   return pts;
 }
 
+/** The lecture's set: its 4 points in a small 3-D box (x3 drawn as depth). */
+function drawLectureThumbnail(ctx, s) {
+  ctx.fillStyle = "#fff";
+  ctx.fillRect(0, 0, s, s);
+  const o = [s * 0.36, s * 0.5];
+  const project = ([x, y, z]) => [o[0] + x * s * 0.15 - z * s * 0.13, o[1] - y * s * 0.1 + z * s * 0.08];
+  ctx.strokeStyle = "#aeb6c9";
+  ctx.lineWidth = 3;
+  ctx.lineCap = "round";
+  for (const axis of [[3.4, 0, 0], [0, 3.6, 0], [0, 0, 2]]) {
+    const [x, y] = project(axis);
+    ctx.beginPath();
+    ctx.moveTo(o[0], o[1]);
+    ctx.lineTo(x, y);
+    ctx.stroke();
+  }
+  const points = [[2, 3, -1, 1], [3, -1, 0.5, 0], [0.5, 1, 1, 0], [1, 1, -1, 1]];
+  for (const [x, y, z, k] of points) {
+    const [px, py] = project([x, y, z]);
+    ctx.beginPath();
+    ctx.arc(px, py, 9, 0, 2 * Math.PI);
+    ctx.fillStyle = classColor(k);
+    ctx.fill();
+    ctx.strokeStyle = "#fff";
+    ctx.lineWidth = 2;
+    ctx.stroke();
+  }
+}
+
 function drawThumbnail(canvas, name) {
   const ctx = canvas.getContext("2d");
+  if (name === LECTURE) {
+    drawLectureThumbnail(ctx, canvas.width);
+    return;
+  }
   const pts = thumbnailPoints(name);
   const s = canvas.width;
   ctx.fillStyle = "#fff";

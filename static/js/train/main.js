@@ -11,6 +11,9 @@ import {
   cloneConfig,
   configKey,
   DEFAULTS,
+  inputCount,
+  LECTURE,
+  LECTURE_SETTINGS,
   readUrl,
   requestBody,
   toQuery,
@@ -19,6 +22,7 @@ import {
 import { Controls } from "./controls.js";
 import { esc, fmt, percent, short, signClass } from "./format.js";
 import { GraphDialog } from "./graph-dialog.js";
+import { LectureView } from "./lecture-view.js";
 import { NetworkView } from "./network-view.js";
 import { Stream } from "./stream.js";
 
@@ -97,6 +101,8 @@ const boundary = new BoundaryView($("#boundary"), {
   onRemove: removeCustomPoint,
   onHover: (hit, e) => (hit ? tooltip(pointInfo(hit), e) : tooltip(null)),
 });
+// The lecture's 3-feature points have no plane to draw: a table of them takes the plot's place.
+const lecture = new LectureView($("#lecture-points"), { onPoint: (point) => openGraph(point) });
 const charts = new Charts($("#loss-chart"), $("#acc-chart"), (kind, train, test) => {
   const f = kind === "loss" ? short : percent;
   const prefix = kind === "loss" ? "#loss" : "#acc";
@@ -106,7 +112,10 @@ const charts = new Charts($("#loss-chart"), $("#acc-chart"), (kind, train, test)
 const graph = new GraphDialog($("#graph-dialog"), {
   graph: (index, split) => api.graph(page.session.id, index, split),
   neuronSvg: (index, split, neuron) => api.neuronSvg(page.session.id, index, split, neuron),
-  onClose: () => boundary.select(null),
+  onClose: () => {
+    boundary.select(null);
+    lecture.select(null);
+  },
   tooltip,
 });
 
@@ -220,6 +229,10 @@ function onSettingChange(field, value) {
   config[field] = value;
   if (field === "dataset") {
     config.points = value === "custom" ? (page.config.points ?? []) : null;
+    if (value === LECTURE && page.config.dataset !== LECTURE) {
+      Object.assign(config, cloneConfig({ ...config, ...LECTURE_SETTINGS }));
+      page.pendingNotice = "The lecture's settings: MLP(3, [4, 4, 1]) of tanh neurons, squared error, SGD at 0.05.";
+    }
     if (value === "custom") setDrawTool("0");
     else setDrawTool("inspect");
   }
@@ -259,7 +272,7 @@ function updateLayerControls() {
   $("#remove-layer").disabled = page.watching || n === 0;
   if (page.watching) return;
   const outputs = page.config.loss === "softmax_ce" ? Math.max(2, classCount(page.config)) : 1;
-  network.setSizes([2, ...page.config.hidden, outputs], {
+  network.setSizes([inputCount(page.config), ...page.config.hidden, outputs], {
     editable: !page.watching,
     maxWidth: limits.maxWidth,
   });
@@ -372,8 +385,23 @@ async function attach(session) {
   page.stream.open();
 }
 
+/** Whether a dataset has 2 features (a plane to draw the boundary on); the lecture's has 3. */
+function isPlanar(dataset) {
+  return (dataset.X_train[0]?.length ?? 2) === 2;
+}
+
+/** The plot for 2-D data, the table of points for the lecture's. */
+function showOutputKind(planar) {
+  $("#boundary-wrap").hidden = !planar;
+  $("#lecture-points").hidden = planar;
+  for (const node of document.querySelectorAll("[data-planar]")) node.hidden = node.dataset.planar !== String(planar);
+}
+
 function loadDetail(detail) {
   page.dataset = detail.dataset;
+  page.planar = isPlanar(detail.dataset);
+  showOutputKind(page.planar);
+  lecture.setData(page.planar ? null : detail.dataset);
   boundary.fixedView = page.config.dataset === "custom";
   page.sizes = detail.layer_sizes;
   if (page.watching) {
@@ -417,7 +445,10 @@ function onEvent(kind, data) {
     resync();
   }
   if (data.boundary) boundary.setBoundary(data.boundary);
-  if (data.weights) network.setWeights(data.weights, data.boundary ?? boundary.extent, page.config.activation);
+  if (data.scores) lecture.setScores(data.scores);
+  // The neurons' little maps cover the input plane: with 3 inputs there is none (null: no maps).
+  const plane = page.planar === false ? null : (data.boundary ?? boundary.extent);
+  if (data.weights) network.setWeights(data.weights, plane, page.config.activation);
   // A step event may have been sent just before a pause: only these kinds change play/pause.
   showState(state, kind !== "step");
   if (data.message) notice(data.message, "info");
@@ -521,6 +552,7 @@ function removeCustomPoint([x, y], radius) {
 /** Show hand-drawn points at once, before their run exists. */
 function previewCustom() {
   const points = page.config.points ?? [];
+  showOutputKind(true);
   boundary.fixedView = true;
   boundary.clearBoundary();
   boundary.setData({ X_train: points.map((p) => [p[0], p[1]]), y_train: points.map((p) => p[2]), X_test: [], y_test: [], n_classes: 2 });
@@ -613,6 +645,7 @@ function openGraph(point) {
   if (!page.session) return;
   tooltip(null);
   boundary.select(point);
+  lecture.select(point);
   graph.open(point);
 }
 
@@ -769,5 +802,9 @@ window.backpropTrain = {
   /** Inputs, hidden widths, outputs of the run being shown (null: none is). */
   get layerSizes() {
     return page.session ? page.sizes : null;
+  },
+  /** Lecture table: how many of its points the model has right (null: no scores shown). */
+  get lectureRight() {
+    return page.session && page.planar === false ? lecture.right : null;
   },
 };
