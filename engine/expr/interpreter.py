@@ -137,9 +137,9 @@ class Interpreter:
         self.current, self.here = node, None
         self.step(node)
         if isinstance(node, ast.Expr):
-            return self.eval(node.value)
+            return self.evaluate(node.value)
         if isinstance(node, ast.Assign):
-            value = self.eval(node.value)
+            value = self.evaluate(node.value)
             for target in node.targets:
                 self.assign(target, value, node.value, "assign")
         elif isinstance(node, ast.AugAssign):
@@ -159,12 +159,12 @@ class Interpreter:
         target = node.target
         if isinstance(target, ast.Name):
             current = self.lookup(target.id, target)
-            value = self.eval(node.value)
+            value = self.evaluate(node.value)
             self.assign(target, self.binop(node.op, current, value, target, node.value, node), None, "assign")
         else:  # an attribute: p.data += -0.1 * p.grad
-            obj = self.eval(target.value)
+            obj = self.evaluate(target.value)
             current = self._get_attribute(obj, target)
-            value = self.eval(node.value)
+            value = self.evaluate(node.value)
             result = self.binop(node.op, current, value, None, node.value, node)
             self._set_attribute(obj, target, result)
 
@@ -199,7 +199,7 @@ class Interpreter:
             for element, item, item_node in zip(target.elts, value, nodes):
                 self.assign(element, item, item_node, how)
         else:  # ast.Attribute; check.py refuses the rest
-            obj = self.eval(target.value)
+            obj = self.evaluate(target.value)
             self._set_attribute(obj, target, value)
 
     def _import(self, node: ast.Import | ast.ImportFrom) -> None:
@@ -226,14 +226,14 @@ class Interpreter:
 
     # ---------------------------------------------------------------- expressions
 
-    def eval(self, node: ast.expr) -> Any:
-        method = getattr(self, "_eval_" + type(node).__name__)
+    def evaluate(self, node: ast.expr) -> Any:
+        method = getattr(self, "_evaluate_" + type(node).__name__)
         return method(node)
 
-    def _eval_Constant(self, node: ast.Constant) -> Any:
+    def _evaluate_Constant(self, node: ast.Constant) -> Any:
         return node.value
 
-    def _eval_Name(self, node: ast.Name) -> Any:
+    def _evaluate_Name(self, node: ast.Name) -> Any:
         return self.lookup(node.id, node)
 
     def lookup(self, name: str, node: ast.AST) -> Any:
@@ -246,8 +246,8 @@ class Interpreter:
             return library.BUILTINS[name]
         raise self.error(f"name '{name}' is not defined", node)
 
-    def _eval_Attribute(self, node: ast.Attribute) -> Any:
-        return self._get_attribute(self.eval(node.value), node)
+    def _evaluate_Attribute(self, node: ast.Attribute) -> Any:
+        return self._get_attribute(self.evaluate(node.value), node)
 
     def _get_attribute(self, obj: Any, node: ast.Attribute) -> Any:
         try:
@@ -261,19 +261,19 @@ class Interpreter:
         except ExprError as exc:
             raise exc.at(*self.positions.attribute(node)) from None
 
-    def _eval_Call(self, node: ast.Call) -> Any:
+    def _evaluate_Call(self, node: ast.Call) -> Any:
         func = node.func
         if isinstance(func, ast.Name) and not self._defined(func.id):
             raise self.error(
                 f"function '{func.id}' is not available; allowed functions: {library.ALLOWED_FUNCTIONS}", func
             )
-        callee = self.eval(func)
+        callee = self.evaluate(func)
         call = library.Call(
             node=node,
             name=_call_name(func),
-            args=[self.eval(a) for a in node.args],
+            args=[self.evaluate(a) for a in node.args],
             arg_nodes=list(node.args),
-            kwargs={k.arg: self.eval(k.value) for k in node.keywords},
+            kwargs={k.arg: self.evaluate(k.value) for k in node.keywords},
             kw_nodes={k.arg: k.value for k in node.keywords},
         )
         self.here = node
@@ -291,16 +291,16 @@ class Interpreter:
     def _defined(self, name: str) -> bool:
         return any(name in scope for scope in self.scopes) or name in self.env or name in library.BUILTINS
 
-    def _eval_BinOp(self, node: ast.BinOp) -> Any:
+    def _evaluate_BinOp(self, node: ast.BinOp) -> Any:
         # Walk a left-leaning chain (a + b + c + ...) in a loop, so its length costs no recursion.
         chain = []
         left_node: ast.expr = node
         while isinstance(left_node, ast.BinOp):
             chain.append(left_node)
             left_node = left_node.left
-        value = self.eval(left_node)
+        value = self.evaluate(left_node)
         for op_node in reversed(chain):
-            right = self.eval(op_node.right)
+            right = self.evaluate(op_node.right)
             value = self.binop(op_node.op, value, right, left_node, op_node.right, op_node)
             left_node = op_node
         return value
@@ -353,8 +353,8 @@ class Interpreter:
             right = self.leaf(right, right_node)
         return left / right
 
-    def _eval_UnaryOp(self, node: ast.UnaryOp) -> Any:
-        operand = self.eval(node.operand)
+    def _evaluate_UnaryOp(self, node: ast.UnaryOp) -> Any:
+        operand = self.evaluate(node.operand)
         if is_number(operand):
             return -operand if isinstance(node.op, ast.USub) else operand
         if isinstance(operand, Value):
@@ -362,14 +362,14 @@ class Interpreter:
         sign = "-" if isinstance(node.op, ast.USub) else "+"
         raise self.error(f"unsupported operand for unary {sign}: {describe(operand)}", node.operand)
 
-    def _eval_List(self, node: ast.List) -> list:
-        return [self.eval(e) for e in node.elts]
+    def _evaluate_List(self, node: ast.List) -> list:
+        return [self.evaluate(e) for e in node.elts]
 
-    def _eval_Tuple(self, node: ast.Tuple) -> tuple:
-        return tuple(self.eval(e) for e in node.elts)
+    def _evaluate_Tuple(self, node: ast.Tuple) -> tuple:
+        return tuple(self.evaluate(e) for e in node.elts)
 
-    def _eval_Subscript(self, node: ast.Subscript) -> Any:
-        obj = self.eval(node.value)
+    def _evaluate_Subscript(self, node: ast.Subscript) -> Any:
+        obj = self.evaluate(node.value)
         if not isinstance(obj, list | tuple | range):
             raise self.error(f"{describe(obj)} cannot be indexed", node.value)
         if isinstance(node.slice, ast.Slice):
@@ -386,13 +386,13 @@ class Interpreter:
         return obj[index]
 
     def _index(self, node: ast.expr) -> int:
-        index = self.eval(node)
+        index = self.evaluate(node)
         if not isinstance(index, int) or isinstance(index, bool):
             shown = repr(index) if is_number(index) else describe(index)
             raise self.error(f"an index must be a whole number, not {shown}", node)
         return index
 
-    def _eval_ListComp(self, node: ast.ListComp | ast.GeneratorExp) -> list:
+    def _evaluate_ListComp(self, node: ast.ListComp | ast.GeneratorExp) -> list:
         """``[elt for a in xs for b in ys]`` (a generator is made eagerly: the same Values result)."""
         generators = node.generators
         out: list[Any] = []
@@ -409,22 +409,22 @@ class Interpreter:
                 self.step(generators[level].target)
                 self.assign(generators[level].target, item, None, "comprehension")
                 if level == len(generators) - 1:
-                    out.append(self.eval(node.elt))
+                    out.append(self.evaluate(node.elt))
                 else:
                     iterators.append(iter(self._iterable(generators[level + 1].iter, "a comprehension")))
         finally:
             self.scopes.pop()
         return out
 
-    _eval_GeneratorExp = _eval_ListComp
+    _evaluate_GeneratorExp = _evaluate_ListComp
 
     def _iterable(self, node: ast.expr, what: str) -> Any:
         try:
-            return library.iterable(self.eval(node), what)
+            return library.iterable(self.evaluate(node), what)
         except ExprError as exc:
             raise exc.at(*self.where(node)) from None
 
-    def _eval_JoinedStr(self, node: ast.JoinedStr) -> str:
+    def _evaluate_JoinedStr(self, node: ast.JoinedStr) -> str:
         budget = self.settings.max_print_chars  # strings only end up in prints and labels
         parts: list[str] = []
         used = 0
@@ -434,7 +434,7 @@ class Interpreter:
             if isinstance(part, ast.Constant):
                 parts.append(part.value)
             else:
-                value = self.eval(part.value)
+                value = self.evaluate(part.value)
                 spec = "".join(c.value for c in part.format_spec.values) if part.format_spec else ""
                 try:
                     parts.append(format_field(value, part.conversion, spec, budget - used + 1))
