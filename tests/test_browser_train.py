@@ -445,7 +445,7 @@ def test_the_lecture_set_trains_and_shows_its_points_in_a_table(page, live_serve
     page.wait_for_function("backpropTrain.lectureRight !== null", timeout=30_000)
     rows = page.locator("#lecture-points tbody tr")
     assert rows.count() == 4
-    assert rows.nth(0).locator("td").all_text_contents()[1:5] == ["2.0", "3.0", "-1.0", "+1"]
+    assert rows.nth(0).locator("td").all_text_contents()[1:5] == ["2.0000", "3.0000", "-1.0000", "+1"]
     assert rows.nth(1).locator("td").all_text_contents()[4] == "−1"
     assert page.locator("#network .net-input .net-input-label").all_text_contents() == ["x1", "x2", "x3"]
     sid = session_id(page)

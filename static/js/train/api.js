@@ -1,13 +1,6 @@
 // The training API (app/routes/sessions.py). Changing calls carry the owner token; reads do not.
 
-/** An API answer that is not 2xx, with the server's message. */
-export class ApiError extends Error {
-  constructor(status, message) {
-    super(message);
-    this.name = "ApiError";
-    this.status = status;
-  }
-}
+import { toApiError, unreachable } from "../common/errors.js";
 
 async function call(method, path, { body, token, accept = "application/json", keepalive = false } = {}) {
   const headers = { Accept: accept };
@@ -22,23 +15,11 @@ async function call(method, path, { body, token, accept = "application/json", ke
       keepalive,
     });
   } catch {
-    throw new ApiError(0, "The server cannot be reached. Is it still running?");
+    throw unreachable();
   }
   if (!response.ok) throw await toApiError(response);
   if (response.status === 204) return null;
   return accept === "application/json" ? response.json() : response.text();
-}
-
-async function toApiError(response) {
-  let detail = null;
-  try {
-    detail = (await response.json()).detail;
-  } catch {
-    // not JSON: fall through to the status text
-  }
-  if (detail && typeof detail.message === "string") return new ApiError(response.status, detail.message);
-  if (typeof detail === "string") return new ApiError(response.status, detail);
-  return new ApiError(response.status, `The server answered ${response.status} ${response.statusText}`.trim());
 }
 
 const base = (id) => `/api/sessions/${encodeURIComponent(id)}`;
@@ -62,6 +43,3 @@ export const api = {
     }),
   eventsUrl: (id) => `${base(id)}/events`,
 };
-
-/** JSON numbers may be the strings "NaN", "Infinity", "-Infinity"; Number() turns them back. */
-export const num = (x) => (x === null || x === undefined ? x : Number(x));

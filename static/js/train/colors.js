@@ -1,9 +1,15 @@
 // Class colours (TensorFlow Playground's orange/blue first) and the heatmap's light tints of them.
 
-export const CLASS_COLORS = ["#f59322", "#0877bd", "#2ca02c", "#9467bd", "#d62728", "#8c564b", "#17becf", "#7f7f7f"];
+// One colour per class up to max_classes (10): the CSS reads them as --c0..--c9 (set below).
+export const CLASS_COLORS = ["#f59322", "#0877bd", "#2ca02c", "#9467bd", "#d62728", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"];
 
 export function classColor(k) {
   return CLASS_COLORS[k % CLASS_COLORS.length];
+}
+
+/** Give the stylesheet the class colours (`.dot.c3` is var(--c3)), so they are defined once. */
+export function applyClassColors(root = document.documentElement) {
+  CLASS_COLORS.forEach((color, k) => root.style.setProperty(`--c${k}`, color));
 }
 
 function rgb(hex) {

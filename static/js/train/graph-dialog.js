@@ -2,8 +2,10 @@
 // with its output's data and grad, one curve per weight. Expanded (drawn by the server's dot): one
 // neuron's own scalar graph, micrograd style.
 
-import { classColor, weightColor } from "./colors.js";
-import { esc, fmt, signClass } from "./format.js";
+import { h } from "../common/dom.js";
+import { errorMessage } from "../common/errors.js";
+import { fmt, signClass } from "../common/format.js";
+import { weightColor } from "./colors.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const MAX_CARD_W = 176; // at most; narrower (down to MIN_CARD_W) when the columns would not fit
@@ -92,11 +94,7 @@ export class GraphDialog {
 
   #error(err) {
     this.sub.textContent = "";
-    const box = document.createElement("div");
-    box.className = "error-box";
-    box.style.margin = "16px";
-    box.textContent = err.message;
-    this.body.replaceChildren(box);
+    this.body.replaceChildren(h("div", { class: "error-box graph-error", role: "alert" }, errorMessage(err)));
   }
 
   #showCollapsed() {
@@ -106,18 +104,29 @@ export class GraphDialog {
     this.zoomBar.hidden = true;
     const { sample, loss } = g;
     this.title.textContent = `Datapoint #${sample.index} (${sample.split})`;
-    this.sub.innerHTML = `x = (${sample.x.map((v) => fmt(v, 3)).join(", ")}) · class <i class="dot" style="background:${classColor(sample.label)}"></i>${sample.label} · loss ${esc(fmt(loss.value))} · step ${sample.step}`;
+    this.sub.replaceChildren(
+      `x = (${sample.x.map((v) => fmt(v)).join(", ")}) · class `,
+      h("i", { class: `dot c${sample.label}` }),
+      `${sample.label} · loss ${fmt(loss.value)} · step ${sample.step}`,
+    );
     this.body.replaceChildren(this.#drawCollapsed(g));
     this.body.scrollTo(0, 0);
     const neurons = g.nodes.filter((n) => n.kind === "neuron").length;
     const noGrad = loss.value === 0 && g.nodes.every((n) => n.kind === "loss" || n.grad === 0);
-    this.foot.innerHTML =
-      (noGrad
-        ? `<b class="foot-note">Every grad is 0: this point's ${esc(loss.kind)} loss is 0 (it is classified with room to spare), so it does not pull on any weight. Points near the boundary do.</b> `
-        : "") +
+    this.foot.replaceChildren(
+      noGrad
+        ? h(
+            "b",
+            { class: "foot-note" },
+            `Every grad is 0: this point's ${loss.kind} loss is 0 (it is classified with room to spare), so it does not pull on any weight. Points near the boundary do.`,
+          )
+        : "",
       `The full graph of this datapoint has ${g.scalar_values} scalar Values; here each box is one input or ` +
-      `neuron (${neurons} neurons), showing its output's data and grad. The loss box sums up ${loss.scalar_values} ` +
-      `Values: ${esc(loss.formula)}. <b>Click a neuron</b> to expand it into its own scalar graph.`;
+        `neuron (${neurons} neurons), showing its output's data and grad. The loss box sums up ${loss.scalar_values} ` +
+        `Values: ${loss.formula}. `,
+      h("b", {}, "Click a neuron"),
+      " to expand it into its own scalar graph.",
+    );
   }
 
   #drawCollapsed(g) {
@@ -162,8 +171,8 @@ export class GraphDialog {
         edgesByNode.get(id).push(path);
       }
       if (info) {
-        path.style.pointerEvents = "stroke";
-        path.addEventListener("mousemove", (e) => this.source.tooltip(info, e));
+        path.classList.add("ghit");
+        path.addEventListener("mousemove", (e) => this.source.tooltip(info(), e));
         path.addEventListener("mouseleave", () => this.source.tooltip(null));
       }
     };
@@ -173,9 +182,15 @@ export class GraphDialog {
         e.source,
         e.target,
         { stroke: weightColor(e.weight), "stroke-width": (0.6 + 3.4 * t).toFixed(2), "stroke-opacity": (0.25 + 0.55 * t).toFixed(2) },
-        `<b>w</b> ${esc(e.source)} → ${esc(e.target)}<table><tr><td>data</td><td>${fmt(e.weight)}</td></tr>` +
-          `<tr><td>grad</td><td class="${signClass(e.weight_grad)}">${fmt(e.weight_grad)}</td></tr></table>` +
-          `<span class="muted">grad: ∂loss/∂w for this datapoint</span>`,
+        () =>
+          infoCard(
+            [h("b", {}, "w"), ` ${e.source} → ${e.target}`],
+            [
+              ["data", e.weight],
+              ["grad", e.weight_grad],
+            ],
+            "grad: ∂loss/∂w for this datapoint",
+          ),
       );
     }
     const lossNode = g.nodes.find((n) => n.kind === "loss");
@@ -190,9 +205,11 @@ export class GraphDialog {
       const kind = node.kind === "loss" ? g.loss.kind : node.activation && node.activation !== "linear" ? node.activation : "";
       if (kind) el("text", { x: 8, y: 33, class: "gzero" }, group).textContent = kind;
       const data = el("text", { x: cardW - 8, y: 16, "text-anchor": "end" }, group);
-      data.innerHTML = `<tspan class="gzero">data </tspan><tspan>${esc(fmt(node.data))}</tspan>`;
+      el("tspan", { class: "gzero" }, data).textContent = "data ";
+      el("tspan", {}, data).textContent = fmt(node.data);
       const grad = el("text", { x: cardW - 8, y: 33, "text-anchor": "end" }, group);
-      grad.innerHTML = `<tspan class="gzero">grad </tspan><tspan class="${signClass(node.grad, "g")}">${esc(fmt(node.grad))}</tspan>`;
+      el("tspan", { class: "gzero" }, grad).textContent = "grad ";
+      el("tspan", { class: signClass(node.grad, "g") }, grad).textContent = fmt(node.grad);
       const edges = edgesByNode.get(node.id) || [];
       group.addEventListener("mouseenter", (e) => {
         edges.forEach((p) => p.setAttribute("data-hot", "1"));
@@ -272,10 +289,24 @@ function nodeInfo(node, g) {
   if (node.kind === "neuron") {
     rows.push(["w·x+b", node.pre_activation], ["its grad", node.pre_activation_grad], ["bias", node.bias], ["bias grad", node.bias_grad]);
   }
-  const table = rows.map(([k, v]) => `<tr><td>${k}</td><td class="${k.includes("grad") ? signClass(v) : ""}">${fmt(v)}</td></tr>`).join("");
-  let head = `<b>${esc(node.label)}</b>`;
-  if (node.kind === "neuron") head += ` · ${esc(node.activation)} · ${node.scalar_values} scalar Values`;
-  if (node.kind === "loss") head = `<b>loss</b> · ${esc(g.loss.formula)} · target ${g.loss.target.map((t) => fmt(t, 0)).join(", ")}`;
-  if (node.kind === "input") head += " · input";
-  return `${head}<table>${table}</table>${node.kind === "neuron" ? '<span class="muted">click to expand</span>' : ""}`;
+  let head = [h("b", {}, node.label)];
+  if (node.kind === "neuron") head.push(` · ${node.activation} · ${node.scalar_values} scalar Values`);
+  if (node.kind === "loss") head = [h("b", {}, "loss"), ` · ${g.loss.formula} · target ${g.loss.target.map((t) => fmt(t, 0)).join(", ")}`];
+  if (node.kind === "input") head.push(" · input");
+  return infoCard(head, rows, node.kind === "neuron" ? "click to expand" : null);
+}
+
+/** A tooltip's content: a heading, a table of numbers (grads coloured by sign), a muted note. */
+export function infoCard(head, rows, note = null) {
+  return h(
+    "div",
+    {},
+    head,
+    h(
+      "table",
+      {},
+      rows.map(([k, v]) => h("tr", {}, h("td", {}, k), h("td", { class: k.includes("grad") ? signClass(v) : null }, fmt(v)))),
+    ),
+    note ? h("span", { class: "muted" }, note) : null,
+  );
 }

@@ -2,8 +2,8 @@
 // decision boundary it is a table of the points, their ±1 targets, the model's current score on each
 // and whether that score is on the target's side of 0. Clicking a row asks for that point's graph.
 
-import { classColor } from "./colors.js";
-import { esc, fmt } from "./format.js";
+import { h, replaceChildren } from "../common/dom.js";
+import { fmt } from "../common/format.js";
 
 export class LectureView {
   /**
@@ -60,35 +60,59 @@ export class LectureView {
     const rows = data.X_train.map((x, i) => {
       const label = data.y_train[i];
       const score = this.scores?.[i];
-      let scoreCell = `<td class="num muted">–</td>`;
-      let rightCell = `<td class="verdict"></td>`;
+      let scoreCell = h("td", { class: "num muted" }, "–");
+      let rightCell = h("td", { class: "verdict" });
       if (score) {
         const ok = predicted(score) === label;
-        const shown = score.length === 1 ? fmt(Number(score[0]), 3) : score.map((s) => fmt(Number(s), 2)).join(", ");
-        scoreCell = `<td class="num score">${esc(shown)}</td>`;
-        rightCell = `<td class="verdict ${ok ? "ok" : "bad"}" aria-label="${ok ? "right" : "wrong"}">${ok ? "✓ right" : "✗ wrong"}</td>`;
+        const shown = score.map((s) => fmt(Number(s))).join(", ");
+        scoreCell = h("td", { class: "num score" }, shown);
+        rightCell = h("td", { class: `verdict ${ok ? "ok" : "bad"}`, "aria-label": ok ? "right" : "wrong" }, ok ? "✓ right" : "✗ wrong");
       }
-      const selected = this.selected?.index === i ? " selected" : "";
-      return (
-        `<tr data-index="${i}" class="${selected}" tabindex="0" title="Point #${i}: click for its graph through the network">` +
-        `<td class="idx">${i}</td>` +
-        x.map((v) => `<td class="num">${esc(fmt(v, 1))}</td>`).join("") +
-        `<td class="num target"><i class="dot" style="background:${classColor(label)}"></i>${label === 1 ? "+1" : "−1"}</td>` +
-        scoreCell +
-        rightCell +
-        `</tr>`
+      return h(
+        "tr",
+        {
+          dataset: { index: String(i) },
+          class: this.selected?.index === i ? "selected" : null,
+          tabindex: "0",
+          title: `Point #${i}: click for its graph through the network`,
+        },
+        h("td", { class: "idx" }, String(i)),
+        x.map((v) => h("td", { class: "num" }, fmt(v))),
+        h("td", { class: "num target" }, h("i", { class: `dot c${label}` }), label === 1 ? "+1" : "−1"),
+        scoreCell,
+        rightCell,
       );
     });
     const features = data.X_train[0]?.length ?? 0;
-    const heads = Array.from({ length: features }, (_, k) => `<th class="num feature">x${k + 1}</th>`).join("");
     const right = this.right;
-    const summary = right === null ? "" : `${right} of ${data.y_train.length} right`;
-    this.container.innerHTML =
-      `<table class="lecture-table"><caption>The lecture's 4 points <span class="muted">· ${esc(summary)}</span></caption>` +
-      `<thead><tr><th>#</th>${heads}<th class="num">target</th><th class="num">score</th><th>right?</th></tr></thead>` +
-      `<tbody>${rows.join("")}</tbody></table>` +
-      `<p class="lecture-note muted">Three inputs have no 2-D picture, so here are the points themselves. ` +
-      `A point is right when its score has its target's sign.</p>`;
+    const summary = right === null ? "" : `· ${right} of ${data.y_train.length} right`;
+    replaceChildren(
+      this.container,
+      h(
+        "table",
+        { class: "lecture-table" },
+        h("caption", {}, "The lecture's 4 points ", h("span", { class: "muted" }, summary)),
+        h(
+          "thead",
+          {},
+          h(
+            "tr",
+            {},
+            h("th", {}, "#"),
+            Array.from({ length: features }, (_, k) => h("th", { class: "num feature" }, `x${k + 1}`)),
+            h("th", { class: "num" }, "target"),
+            h("th", { class: "num" }, "score"),
+            h("th", {}, "right?"),
+          ),
+        ),
+        h("tbody", {}, rows),
+      ),
+      h(
+        "p",
+        { class: "lecture-note muted" },
+        "Three inputs have no 2-D picture, so here are the points themselves. A point is right when its score has its target's sign.",
+      ),
+    );
   }
 
   #click(e) {

@@ -2,9 +2,13 @@
 // owner's commands to the API and draws every update from the session's event stream, so the
 // owner and every viewer see the very same run.
 
-import { api, ApiError } from "./api.js";
+import { $, h, replaceChildren } from "../common/dom.js";
+import { ApiError } from "../common/errors.js";
+import { count, fmt, percent } from "../common/format.js";
+import { api } from "./api.js";
 import { BoundaryView } from "./boundary-view.js";
 import { Charts } from "./charts.js";
+import { applyClassColors } from "./colors.js";
 import {
   CHOICES,
   MULTI_CLASS_DATASETS,
@@ -20,13 +24,12 @@ import {
   writeUrl,
 } from "./config.js";
 import { Controls } from "./controls.js";
-import { esc, fmt, percent, short, signClass } from "./format.js";
-import { GraphDialog } from "./graph-dialog.js";
+import { GraphDialog, infoCard } from "./graph-dialog.js";
 import { LectureView } from "./lecture-view.js";
 import { NetworkView } from "./network-view.js";
 import { Stream } from "./stream.js";
 
-const $ = (sel) => document.querySelector(sel);
+applyClassColors();
 const root = $("#train");
 const limits = {
   maxLayers: Number(root.dataset.maxHiddenLayers),
@@ -104,7 +107,7 @@ const boundary = new BoundaryView($("#boundary"), {
 // The lecture's 3-feature points have no plane to draw: a table of them takes the plot's place.
 const lecture = new LectureView($("#lecture-points"), { onPoint: (point) => openGraph(point) });
 const charts = new Charts($("#loss-chart"), $("#acc-chart"), (kind, train, test) => {
-  const f = kind === "loss" ? short : percent;
+  const f = kind === "loss" ? fmt : percent;
   const prefix = kind === "loss" ? "#loss" : "#acc";
   $(`${prefix}-train-now`).textContent = train === null ? "–" : f(train);
   $(`${prefix}-test-now`).textContent = test === null || test === undefined ? "–" : f(test);
@@ -469,12 +472,12 @@ async function resync() {
 }
 
 function showState(state, playState = true) {
-  $("#step-count").textContent = state.step.toLocaleString("en-US");
+  $("#step-count").textContent = count(state.step);
   if (playState) setPlaying(state.playing);
   page.viewers = state.viewers;
   const m = state.metrics;
-  $("#train-loss").textContent = m ? short(m.train_loss) : "–";
-  $("#test-loss").textContent = m && m.test_loss !== null ? short(m.test_loss) : "–";
+  $("#train-loss").textContent = m ? fmt(m.train_loss) : "–";
+  $("#test-loss").textContent = m && m.test_loss !== null ? fmt(m.test_loss) : "–";
   $("#accuracy").textContent = m ? (m.test_accuracy !== null ? `${percent(m.train_accuracy)} / ${percent(m.test_accuracy)}` : percent(m.train_accuracy)) : "–";
   $("#accuracy").title = m && m.test_accuracy !== null ? "train / test" : "on the training set";
   // A viewer shows the owner's speed; the owner's own choice (and URL) is the page's speed.
@@ -562,15 +565,15 @@ function previewCustom() {
 // ------------------------------------------------------------------ popovers
 
 const pop = $("#popover");
-function tooltip(html, event) {
-  if (!html) {
+function tooltip(content, event) {
+  if (!content) {
     pop.hidden = true;
     return;
   }
   // A modal dialog sits in the top layer: the popover must live inside it to show above it.
   const host = graph.isOpen ? $("#graph-dialog") : document.body;
   if (pop.parentElement !== host) host.appendChild(pop);
-  pop.innerHTML = html;
+  replaceChildren(pop, content);
   pop.hidden = false;
   const { innerWidth, innerHeight } = window;
   const rect = pop.getBoundingClientRect();
@@ -584,12 +587,21 @@ function pointInfo({ split, index }) {
   const d = page.dataset;
   const X = split === "train" ? d.X_train : d.X_test;
   const Y = split === "train" ? d.y_train : d.y_test;
-  return `<b>${split} #${index}</b> · class ${Y[index]}<br>x = (${fmt(X[index][0], 3)}, ${fmt(X[index][1], 3)})<br><span class="muted">click: its graph through the network</span>`;
+  return h(
+    "div",
+    {},
+    h("b", {}, `${split} #${index}`),
+    ` · class ${Y[index]}`,
+    h("br"),
+    `x = (${fmt(X[index][0])}, ${fmt(X[index][1])})`,
+    h("br"),
+    h("span", { class: "muted" }, "click: its graph through the network"),
+  );
 }
 
 let stickyTimer = null;
-function stickyTooltip(html, event) {
-  tooltip(html, event);
+function stickyTooltip(content, event) {
+  tooltip(content, event);
   clearTimeout(stickyTimer);
   stickyTimer = setTimeout(() => {
     tooltip(null);
@@ -614,9 +626,14 @@ async function showWeight(edge, event) {
     const w = Number(neuron.weights[edge.i]);
     const g = Number(neuron.weight_grads[edge.i]);
     stickyTooltip(
-      `<b>weight ${esc(from)} → ${esc(to)}</b><table><tr><td>value</td><td>${fmt(w)}</td></tr>` +
-        `<tr><td>grad</td><td class="${signClass(g)}">${fmt(g)}</td></tr></table>` +
-        `<span class="muted">grad of the last step's loss · step ${net.step}</span>`,
+      infoCard(
+        h("b", {}, `weight ${from} → ${to}`),
+        [
+          ["value", w],
+          ["grad", g],
+        ],
+        `grad of the last step's loss · step ${net.step}`,
+      ),
       event,
     );
   } catch (err) {
@@ -630,10 +647,14 @@ async function showNeuron(l, n, event) {
     const net = await api.network(page.session.id);
     const neuron = net.layers[l][n];
     stickyTooltip(
-      `<b>${esc(neuronName(l, n))}</b> · ${esc(neuron.activation)} · ${neuron.weights.length} inputs<table>` +
-        `<tr><td>bias</td><td>${fmt(Number(neuron.bias))}</td></tr>` +
-        `<tr><td>bias grad</td><td class="${signClass(Number(neuron.bias_grad))}">${fmt(Number(neuron.bias_grad))}</td></tr></table>` +
-        `<span class="muted">click a datapoint to see this neuron's data and grad for it</span>`,
+      infoCard(
+        [h("b", {}, neuronName(l, n)), ` · ${neuron.activation} · ${neuron.weights.length} inputs`],
+        [
+          ["bias", Number(neuron.bias)],
+          ["bias grad", Number(neuron.bias_grad)],
+        ],
+        "click a datapoint to see this neuron's data and grad for it",
+      ),
       event,
     );
   } catch (err) {
@@ -655,24 +676,12 @@ function openGraph(point) {
 function notice(text, kind = "info", action = null) {
   const box = $("#notice");
   box.className = `notice ${kind}`;
-  box.innerHTML = "";
-  const span = document.createElement("span");
-  span.textContent = text;
-  box.append(span);
-  if (action) {
-    const act = document.createElement("button");
-    act.type = "button";
-    act.className = "btn btn-small btn-primary";
-    act.textContent = action.label;
-    act.addEventListener("click", action.run);
-    box.append(act);
-  }
-  const close = document.createElement("button");
-  close.type = "button";
-  close.className = "btn btn-small";
-  close.textContent = "Dismiss";
-  close.addEventListener("click", clearNotice);
-  box.append(close);
+  replaceChildren(
+    box,
+    h("span", {}, text),
+    action ? h("button", { type: "button", class: "btn btn-small btn-primary", onclick: action.run }, action.label) : null,
+    h("button", { type: "button", class: "btn btn-small", onclick: clearNotice }, "Dismiss"),
+  );
   box.hidden = false;
 }
 
