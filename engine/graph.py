@@ -1,8 +1,9 @@
 """The graph of one expression as plain data: nodes, edges, both pass orders, a gradient check.
 
 ``GraphModel`` is what the browser, the DOT writer and the micrograd export all read. It is built
-from a root ``Value`` whose ``grad`` fields already hold a backward pass (``run_program`` does that),
-and it never changes those Values, except for a gradient check that perturbs leaves and restores them.
+(by ``engine.reader``) from a root micrograd-like Value whose ``grad`` fields already hold a backward
+pass (``run_program`` does that), and it never changes those Values: the gradient check recomputes
+the graph on the model's own numbers with the rules of ``engine.ops``.
 
 Node ids are ``n{topo_index}``: operands come before their results, so ``forward_order`` is
 ``n0, n1, ...`` and the output is the last node. Edge ids are ``e{k}`` in (result, operand position)
@@ -13,15 +14,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from engine.ops import BY_NAME
 from engine.settings import settings
-from engine.value import Value
 
 # A central difference agrees with the chain rule to ~1e-8 on smooth functions; 1e-4 leaves room
 # for curvature while still catching a wrong rule (those are off by O(1)).
 GRADIENT_CHECK_RTOL = 1e-4
+
+
+def plain_text(text: str) -> str:
+    """``text`` with its UTF-16 surrogates resolved: a pair (JavaScript's ``'\\ud83d\\ude00'``) becomes
+    the character it encodes, a lone one U+FFFD, so the text can be encoded as UTF-8 (JSON, DOT, SVG)."""
+    if text.isascii():
+        return text
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 class GraphTooLarge(ValueError):
@@ -38,10 +47,10 @@ class SpanLike(Protocol):
 class ProgramLike(Protocol):
     """What ``from_program`` reads from ``engine.expr.Program``."""
 
-    output: Value
+    output: Any
     output_name: str | None
     names: Mapping[str, Any]
-    leaf_spans: Mapping[Value, SpanLike]
+    leaf_spans: Mapping[Any, SpanLike]
     prints: list[tuple[int, str]]
 
 
@@ -58,9 +67,9 @@ class Span:
 @dataclass
 class Node:
     id: str
-    label: str  # what the drawing shows: the Value's own label, else its variable name, else ""
+    label: str  # what the drawing shows: its own label, else its variable name, else its place in a model
     name: str | None  # the program variable bound to this exact Value, if any
-    op: str  # leaf, add, mul, pow, relu, tanh, exp, log, sigmoid
+    op: str  # leaf, add, mul, pow, relu, tanh, exp, log, sigmoid (engine.ops), or unknown
     op_symbol: str  # micrograd's _op: "+", "*", "**2", "ReLU", ...; "" for a leaf
     exponent: float | None
     data: float
@@ -69,18 +78,34 @@ class Node:
     is_output: bool
     topo_index: int
     span: Span | None
+    cluster: str | None = None  # the innermost cluster (neuron, layer, datapoint, loss, fold) holding it
+    derivative_known: bool = True  # False for an op engine.ops does not know: no local grads
+    note: str | None = None  # what the panel should explain about this node (a merged operand, an unknown op)
 
 
 @dataclass
 class Edge:
-    """One operand slot of a result: ``a + a`` has two edges from ``a``."""
+    """One operand of a result: ``a + a`` has two edges from ``a`` (one, with two slots, from a set)."""
 
     id: str
     source: str  # the operand
     target: str  # the result
     position: int  # operand index in the result's _prev
-    local_grad: float  # d target / d source
-    contribution: float  # target.grad * local_grad: what this edge added to source.grad
+    local_grad: float | None  # d target / d source (summed over its slots); None for an unknown op
+    contribution: float | None  # target.grad * local_grad: what this edge added to source.grad
+    slots: int = 1  # operand slots this edge stands for: 2 for ``a + a`` read from a set ``_prev``
+
+
+@dataclass
+class Cluster:
+    """A group of nodes the drawing can collapse into one box (see engine.clusters)."""
+
+    id: str
+    kind: str  # neuron | layer | datapoint | loss | parameters | fold
+    label: str
+    parent: str | None
+    output: str | None  # the node whose data and grad the collapsed box shows
+    size: int  # nodes inside it, nested clusters included
 
 
 @dataclass
@@ -105,12 +130,13 @@ class Stats:
 class GraphModel:
     nodes: list[Node]
     edges: list[Edge]
-    output: str
+    output: str | None  # None only for the empty graph of a program with nothing to draw
     forward_order: list[str]
     backward_order: list[str]
     gradient_check: list[GradientCheck] | None
     prints: list[tuple[int, str]]
     stats: Stats
+    clusters: list[Cluster] = field(default_factory=list)
 
     @classmethod
     def from_program(cls, program: ProgramLike, check_gradients: bool = False) -> GraphModel:
@@ -127,137 +153,100 @@ class GraphModel:
     @classmethod
     def from_root(
         cls,
-        root: Value,
-        leaf_spans: Mapping[Value, SpanLike] | None = None,
+        root: Any,
+        leaf_spans: Mapping[Any, SpanLike] | None = None,
         check_gradients: bool = False,
         names: Mapping[str, Any] | None = None,
         output_name: str | None = None,
         prints: Iterable[tuple[int, str]] = (),
     ) -> GraphModel:
-        """The graph of everything ``root`` depends on, with the data and grad each node holds now."""
-        order = root.topo()
-        index = {node: i for i, node in enumerate(order)}
-        bound = _names_by_node(names or {}, root, output_name)
-        spans = leaf_spans or {}
+        """The graph of everything ``root`` depends on, with the data and grad each node holds now.
 
-        nodes, edges = [], []
-        depth = [0] * len(order)
-        for i, v in enumerate(order):
-            name = bound.get(v)
-            nodes.append(
-                Node(
-                    id=f"n{i}",
-                    label=v.label or (name or ""),
-                    name=name,
-                    op=v.op,
-                    op_symbol=v._op,
-                    exponent=v._exponent if v._op.startswith("**") else None,
-                    data=v.data,
-                    grad=v.grad,
-                    is_leaf=not v._prev,
-                    is_output=v is root,
-                    topo_index=i,
-                    span=_span(spans.get(v)),
-                )
-            )
-            for position, (child, local) in enumerate(zip(v._prev, v.local_grads())):
-                edges.append(
-                    Edge(
-                        id=f"e{len(edges)}",
-                        source=f"n{index[child]}",
-                        target=f"n{i}",
-                        position=position,
-                        local_grad=local,
-                        contribution=v.grad * local,
-                    )
-                )
-                depth[i] = max(depth[i], depth[index[child]] + 1)
+        ``root`` is any micrograd-like Value (``engine.reader`` reads it).
+        """
+        from engine.reader import read_graph  # the reader builds GraphModels: imported when used
 
-        forward = [node.id for node in nodes]
-        labels = [node.label for node in nodes]
-        return cls(
-            nodes=nodes,
-            edges=edges,
-            output=f"n{len(order) - 1}",
-            forward_order=forward,
-            backward_order=forward[::-1],
-            gradient_check=check_leaf_gradients(root, order, labels) if check_gradients else None,
-            prints=[(int(line), str(text)) for line, text in prints],
-            stats=Stats(nodes=len(nodes), edges=len(edges), depth=depth[-1]),
+        return read_graph(
+            root,
+            names=names,
+            output_name=output_name,
+            prints=prints,
+            spans=leaf_spans,
+            check_gradients=check_gradients,
         )
+
+    @classmethod
+    def empty(cls, prints: Iterable[tuple[int, str]] = ()) -> GraphModel:
+        """The graph of a program that made no Value: nothing to draw, only what it printed."""
+        return cls([], [], None, [], [], None, list(prints), Stats(0, 0, 0))
 
     def node(self, node_id: str) -> Node:
         return self.nodes[int(node_id[1:])]
 
-
-def _names_by_node(names: Mapping[str, Any], root: Value, output_name: str | None) -> dict[Value, str]:
-    """Each Value bound to a program variable, with its first name (the output keeps its own)."""
-    bound: dict[Value, str] = {}
-    for name, value in names.items():
-        if isinstance(value, Value):
-            bound.setdefault(value, name)
-    if output_name is not None:
-        bound[root] = output_name
-    return bound
-
-
-def _span(span: SpanLike | None) -> Span | None:
-    if span is None:
-        return None
-    return Span(span.line, span.column, span.end_line, span.end_column)
+    def operands(self) -> list[list[int]]:
+        """For each node, the indices of its operands, one entry per slot, in operand order."""
+        out: list[list[int]] = [[] for _ in self.nodes]
+        for edge in self.edges:  # edges are in (result, position) order
+            out[int(edge.target[1:])].extend([int(edge.source[1:])] * edge.slots)
+        return out
 
 
 def check_leaf_gradients(
-    root: Value,
-    order: list[Value] | None = None,
-    labels: list[str] | None = None,
-    rtol: float = GRADIENT_CHECK_RTOL,
-    limit: int | None = None,
+    model: GraphModel, rtol: float = GRADIENT_CHECK_RTOL, limit: int | None = None
 ) -> list[GradientCheck]:
-    """Compare each leaf's ``grad`` with a central difference of ``root.data`` w.r.t. that leaf.
+    """Compare each leaf's ``grad`` with a central difference of the output w.r.t. that leaf.
 
-    Every leaf is nudged by ±h (h = 1e-6·max(1, |x|)) and the graph is recomputed forward; all data
-    is restored afterwards. At a kink (ReLU at 0) the two disagree, which is the right answer.
-    The cost is 2·leaves·ops node evaluations; above ``limit`` (settings.max_gradient_check_work)
-    it raises ``GraphTooLarge`` instead of running.
+    Every leaf is nudged by ±h (h = 1e-6·max(1, |x|)) and the model's graph is recomputed forward
+    with ``engine.ops``' rules, on a copy of its numbers (the Values it was read from are never
+    touched). At a kink (ReLU at 0) the two disagree, which is the right answer. A leaf whose path
+    to the output passes through an op without a known derivative is left out. The cost is
+    2·leaves·ops node evaluations; above ``limit`` (settings.max_gradient_check_work) it raises
+    ``GraphTooLarge`` instead of running.
     """
-    order = root.topo() if order is None else order
-    labels = [node.label for node in order] if labels is None else labels
-    results_ops = [node for node in order if node._prev]
-    leaves = len(order) - len(results_ops)
+    nodes = model.nodes
+    ops = [node for node in nodes if not node.is_leaf]
+    leaves = len(nodes) - len(ops)
     limit = settings.max_gradient_check_work if limit is None else limit
-    if 2 * leaves * len(results_ops) > limit:
+    if 2 * leaves * len(ops) > limit:
         raise GraphTooLarge(
-            f"the gradient check of {leaves} leaves through {len(results_ops)} ops needs "
-            f"{2 * leaves * len(results_ops)} node evaluations, more than the limit of {limit}"
+            f"the gradient check of {leaves} leaves through {len(ops)} ops needs "
+            f"{2 * leaves * len(ops)} node evaluations, more than the limit of {limit}"
         )
-    saved = [node.data for node in order]
-    # Rounding in root.data shows up in the difference quotient as ~eps·|f|/h; below this an
+    operands = model.operands()
+    blocked = [not node.derivative_known and not node.is_leaf for node in nodes]
+    for node in reversed(nodes):  # results before operands: an unknown op blocks all it depends on
+        if blocked[node.topo_index]:
+            for i in operands[node.topo_index]:
+                blocked[i] = True
+    plan = [  # an unknown op's data stays as read: no leaf that is checked can change it
+        (node.topo_index, BY_NAME[node.op], node.exponent or 0.0, operands[node.topo_index])
+        for node in ops
+        if node.derivative_known
+    ]
+    data = [node.data for node in nodes]
+    out = int(model.output[1:])
+    # Rounding in the output shows up in the difference quotient as ~eps·|f|/h; below this an
     # analytic and a numeric gradient are both "zero".
-    atol = 1e-7 * max(1.0, abs(root.data)) if math.isfinite(root.data) else 0.0
+    atol = 1e-7 * max(1.0, abs(data[out])) if math.isfinite(data[out]) else 0.0
 
-    def evaluate() -> float:
-        for node in results_ops:
-            node._forward()
-        return root.data
+    def evaluate(values: list[float]) -> float:
+        for i, op, k, args in plan:
+            values[i] = op.apply([values[a] for a in args], k)
+        return values[out]
 
     checks = []
-    try:
-        for i, leaf in enumerate(order):
-            if leaf._prev:
-                continue
-            x = leaf.data
-            h = 1e-6 * max(1.0, abs(x))
-            leaf.data = x + h
-            f_plus = evaluate()
-            leaf.data = x - h
-            f_minus = evaluate()
-            leaf.data = x
-            numeric = (f_plus - f_minus) / (2 * h)
-            checks.append(_compare(f"n{i}", labels[i], leaf.grad, numeric, rtol, atol))
-    finally:
-        for node, data in zip(order, saved):
-            node.data = data
+    for leaf in nodes:
+        if not leaf.is_leaf or blocked[leaf.topo_index]:
+            continue
+        x = leaf.data
+        h = 1e-6 * max(1.0, abs(x))
+        values = list(data)
+        values[leaf.topo_index] = x + h
+        f_plus = evaluate(values)
+        values[leaf.topo_index] = x - h
+        f_minus = evaluate(values)
+        numeric = (f_plus - f_minus) / (2 * h)
+        checks.append(_compare(leaf.id, leaf.label, leaf.grad, numeric, rtol, atol))
     return checks
 
 

@@ -21,46 +21,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from engine.ops import LEAF_NAME, UNKNOWN_NAME, ieee_exp, ieee_log, ieee_pow, lookup, stable_sigmoid
+
 Number = int | float
-
-_READABLE_OPS = {"": "leaf", "+": "add", "*": "mul", "ReLU": "relu"}
-
-
-def _ieee_pow(base: float, exponent: float) -> float:
-    """``base ** exponent`` that returns inf/nan (IEEE 754 ``pow``) instead of raising."""
-    try:
-        return math.pow(base, exponent)
-    except (OverflowError, ValueError):
-        odd = float(exponent).is_integer() and exponent % 2 == 1
-        if base < 0 and not float(exponent).is_integer():
-            return math.nan
-        return -math.inf if (base < 0 or math.copysign(1.0, base) < 0) and odd else math.inf
-
-
-def _ieee_exp(x: float) -> float:
-    try:
-        return math.exp(x)
-    except OverflowError:
-        return math.inf
-
-
-def _ieee_log(x: float) -> float:
-    if x > 0:
-        return math.log(x)
-    if x == 0:
-        return -math.inf
-    return math.nan
-
-
-def _stable_tanh(x: float) -> float:
-    return math.tanh(x)  # math.tanh saturates to ±1 and never overflows
-
-
-def _stable_sigmoid(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    z = math.exp(x)  # x < 0: exp(x) cannot overflow
-    return z / (1.0 + z)
 
 
 class Value:
@@ -89,7 +52,7 @@ class Value:
     def __pow__(self, other: Number) -> Value:
         if not isinstance(other, (int, float)):
             raise TypeError("only int/float powers are supported, as in micrograd")
-        out = Value(_ieee_pow(self.data, other), (self,), f"**{other}")
+        out = Value(ieee_pow(self.data, other), (self,), f"**{other}")
         out._exponent = float(other)
         return out
 
@@ -98,16 +61,16 @@ class Value:
         return Value(0.0 if self.data <= 0 else self.data, (self,), "ReLU")
 
     def tanh(self) -> Value:
-        return Value(_stable_tanh(self.data), (self,), "tanh")
+        return Value(math.tanh(self.data), (self,), "tanh")  # saturates to ±1, never overflows
 
     def exp(self) -> Value:
-        return Value(_ieee_exp(self.data), (self,), "exp")
+        return Value(ieee_exp(self.data), (self,), "exp")
 
     def log(self) -> Value:
-        return Value(_ieee_log(self.data), (self,), "log")
+        return Value(ieee_log(self.data), (self,), "log")
 
     def sigmoid(self) -> Value:
-        return Value(_stable_sigmoid(self.data), (self,), "sigmoid")
+        return Value(stable_sigmoid(self.data), (self,), "sigmoid")
 
     def __neg__(self) -> Value:  # -self
         return self * -1
@@ -125,7 +88,10 @@ class Value:
         return self * other
 
     def __truediv__(self, other: Value | Number) -> Value:  # self / other
-        other = other if isinstance(other, Value) else Value(other)
+        # As micrograd: ``other**-1`` on a plain number is a plain number, so ``f / 2.0`` is one
+        # leaf 0.5 and a ``*`` (micrograd's node count); IEEE: ``x / 0`` multiplies by inf.
+        if not isinstance(other, Value):
+            return self * ieee_pow(float(other), -1)
         return self * other**-1
 
     def __rtruediv__(self, other: Number) -> Value:  # other / self
@@ -133,51 +99,18 @@ class Value:
 
     def _forward(self) -> None:
         """Recompute ``data`` from the operands' current ``data`` (after a leaf was edited)."""
-        op, args = self._op, [child.data for child in self._prev]
-        if op == "+":
-            self.data = args[0] + args[1]
-        elif op == "*":
-            self.data = args[0] * args[1]
-        elif op.startswith("**"):
-            self.data = _ieee_pow(args[0], self._exponent)
-        elif op == "ReLU":
-            self.data = 0.0 if args[0] <= 0 else args[0]
-        elif op == "tanh":
-            self.data = _stable_tanh(args[0])
-        elif op == "exp":
-            self.data = _ieee_exp(args[0])
-        elif op == "log":
-            self.data = _ieee_log(args[0])
-        elif op == "sigmoid":
-            self.data = _stable_sigmoid(args[0])
+        op, _ = lookup(self._op)
+        if op is not None:
+            self.data = op.apply([child.data for child in self._prev], self._exponent)
 
     # ---------------------------------------------------------------- derivatives
 
     def local_grads(self) -> tuple[float, ...]:
-        """d(self)/d(operand) for each operand, in operand order."""
-        op = self._op
-        if op == "+":
-            return (1.0, 1.0)
-        if op == "*":
-            a, b = self._prev
-            return (b.data, a.data)
-        if op.startswith("**"):
-            k = self._exponent
-            if k == 0:  # x**0 is constant; 0 * x**-1 would make nan (or inf * 0) at x = 0
-                return (0.0,)
-            return (k * _ieee_pow(self._prev[0].data, k - 1),)
-        if op == "ReLU":
-            return (1.0 if self.data > 0 else 0.0,)
-        if op == "tanh":
-            return (1.0 - self.data**2,)
-        if op == "exp":
-            return (self.data,)
-        if op == "log":
-            x = self._prev[0].data
-            return (1.0 / x if x != 0 else math.copysign(math.inf, x),)
-        if op == "sigmoid":
-            return (self.data * (1.0 - self.data),)
-        return ()
+        """d(self)/d(operand) for each operand, in operand order (``engine.ops`` has the rules)."""
+        op, _ = lookup(self._op)
+        if op is None:
+            return ()
+        return op.local_grads([child.data for child in self._prev], self.data, self._exponent)
 
     def _backward(self) -> None:
         """Add this node's gradient, times each local derivative, into its operands."""
@@ -252,9 +185,10 @@ class Value:
     @property
     def op(self) -> str:
         """The op as a readable word: leaf, add, mul, pow, relu, tanh, exp, log, sigmoid."""
-        if self._op.startswith("**"):
-            return "pow"
-        return _READABLE_OPS.get(self._op, self._op)
+        if not self._op:
+            return LEAF_NAME
+        op, _ = lookup(self._op)
+        return UNKNOWN_NAME if op is None else op.name
 
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"

@@ -154,7 +154,7 @@ def test_gradient_check_refuses_too_much_work():
         s = s * Value(1.5)
     s.backward()
     with pytest.raises(GraphTooLarge, match="gradient check"):
-        check_leaf_gradients(s, limit=100)
+        check_leaf_gradients(GraphModel.from_root(s), limit=100)
 
 
 def test_spans_names_and_prints_are_carried():

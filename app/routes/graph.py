@@ -17,11 +17,13 @@ from app.render import renderer
 from app.schemas.graph import ErrorDetail, ErrorResponse, GraphRequest, GraphResponse, GraphRunResponse
 from engine.dot import to_dot
 from engine.export import to_micrograd_script
-from engine.expr import ExprError, run_program
+from engine.expr import ExprError, NothingToDraw, run_program
 from engine.graph import GraphModel, GraphTooLarge
 from engine.settings import settings
 
 router = APIRouter(prefix="/api", tags=["graph"])
+
+NOTHING_TO_DRAW = "nothing to draw: the program made no Value (its prints are in 'prints')"
 
 # An SVG opened on its own is a document; it has no scripts, and this keeps it that way.
 SVG_HEADERS = {
@@ -46,30 +48,44 @@ _DRAW_ERRORS = {
 }
 
 
-def build_graph(request: GraphRequest) -> GraphModel:
-    """Run the program and describe its graph; program errors become 400, size errors 422."""
+def build_graph(request: GraphRequest, allow_empty: bool = False) -> GraphModel:
+    """Run the program and describe its graph; program errors become 400, size errors 422.
+
+    A program that made no Value has nothing to draw: with ``allow_empty`` (the JSON endpoints) its
+    answer is an empty graph with its prints, else a 422 saying so.
+    """
     try:
         program = run_program(request.source, output=request.output, settings=settings)
         return GraphModel.from_program(program, check_gradients=request.check_gradients)
+    except NothingToDraw as exc:
+        if allow_empty:
+            return GraphModel.empty(exc.prints)
+        raise api_error(422, exc.message) from None
     except ExprError as exc:
         raise api_error(400, exc.message, exc.line, exc.column) from None
     except GraphTooLarge as exc:
         raise api_error(422, str(exc)) from None
 
 
+def _unavailable_reason(model: GraphModel) -> str | None:
+    if model.output is None:
+        return NOTHING_TO_DRAW
+    return renderer.unavailable_reason(model)
+
+
 def graph_json(request: GraphRequest) -> str:
-    model = build_graph(request)
-    return GraphResponse.from_model(model, renderer.unavailable_reason(model)).model_dump_json()
+    model = build_graph(request, allow_empty=True)
+    return GraphResponse.from_model(model, _unavailable_reason(model)).model_dump_json()
 
 
 def graph_run_json(request: GraphRequest) -> str:
     """``graph_json``, with a program or size error in the body instead of as an HTTP error."""
     try:
-        model = build_graph(request)
+        model = build_graph(request, allow_empty=True)
     except HTTPException as exc:
         error = ErrorDetail.model_validate(exc.detail)
         return GraphRunResponse(graph=None, error=error, status=exc.status_code).model_dump_json()
-    graph = GraphResponse.from_model(model, renderer.unavailable_reason(model))
+    graph = GraphResponse.from_model(model, _unavailable_reason(model))
     return GraphRunResponse(graph=graph, error=None, status=200).model_dump_json()
 
 

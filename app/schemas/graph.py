@@ -7,19 +7,18 @@ turns them back into numbers). Every other number is a plain JSON number.
 
 from __future__ import annotations
 
-import math
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from engine.graph import GraphModel
+from engine.graph_json import NON_FINITE, decode_number, encode_number, to_json
 from engine.settings import settings
 
 NON_FINITE_RULE = (
     'A number, or one of the strings "NaN", "Infinity", "-Infinity" for a non-finite value '
     "(JavaScript's Number() parses them)."
 )
-_DECODE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 README_PROGRAM = """a = Value(-4.0)
 b = Value(2.0)
@@ -36,26 +35,13 @@ g += 10.0 / f
 """
 
 
-def encode_number(x: float) -> float | str:
-    """``x``, or its name as a string when it is NaN or ±infinity."""
-    if math.isfinite(x):
-        return x
-    if math.isnan(x):
-        return "NaN"
-    return "Infinity" if x > 0 else "-Infinity"
-
-
-def _decode_number(value: Any) -> Any:
-    return _DECODE.get(value, value) if isinstance(value, str) else value
-
-
 JsonNumber = Annotated[
     float,
-    BeforeValidator(_decode_number),
+    BeforeValidator(decode_number),
     PlainSerializer(encode_number, return_type=float | str, when_used="json"),
     WithJsonSchema(
         {
-            "anyOf": [{"type": "number"}, {"type": "string", "enum": list(_DECODE)}],
+            "anyOf": [{"type": "number"}, {"type": "string", "enum": list(NON_FINITE)}],
             "description": NON_FINITE_RULE,
         }
     ),
@@ -118,7 +104,10 @@ class NodeOut(BaseModel):
         description="What the drawing shows: variable name, else the Value's label, else empty."
     )
     name: str | None = Field(description="Program variable bound to this exact Value, if any.")
-    op: Literal["leaf", "add", "mul", "pow", "relu", "tanh", "exp", "log", "sigmoid"]
+    op: Literal["leaf", "add", "mul", "pow", "relu", "tanh", "exp", "log", "sigmoid", "unknown"] = Field(
+        description='The op by name ("ops" has its rules); "unknown": an op read from another engine '
+        "that has no known derivative here."
+    )
     op_symbol: str = Field(description='micrograd\'s _op: "+", "*", "**2", "ReLU", "tanh"...; "" for a leaf.')
     exponent: JsonNumber | None = Field(description="The constant exponent of a pow node, else null.")
     data: JsonNumber
@@ -127,6 +116,14 @@ class NodeOut(BaseModel):
     is_output: bool
     topo_index: int = Field(description="Position in forward order (operands before results).")
     span: SpanOut | None = Field(description="Where this node was written in the source, if known.")
+    cluster: str | None = Field(description="Id of the innermost cluster holding this node, if any.")
+    derivative_known: bool = Field(
+        description="False for an unknown op: its edges have no local_grad and the gradient check skips it."
+    )
+    note: str | None = Field(
+        description="A sentence for the node panel when something needs explaining: an operand merged "
+        "by micrograd's set _prev (a + a), an op without a known derivative."
+    )
 
 
 class EdgeOut(BaseModel):
@@ -134,9 +131,15 @@ class EdgeOut(BaseModel):
     source: str = Field(description="The operand node.")
     target: str = Field(description="The result node.")
     position: int = Field(description="Operand index of source in target.")
-    local_grad: JsonNumber = Field(description="d target / d source.")
-    contribution: JsonNumber = Field(
+    local_grad: JsonNumber | None = Field(
+        description="d target / d source, over all its slots; null when the op's derivative is unknown."
+    )
+    contribution: JsonNumber | None = Field(
         description="target.grad * local_grad: what this edge added to source.grad (they sum to it)."
+    )
+    slots: int = Field(
+        description="Operand slots this edge stands for: 1, or 2 for a + a read from a set _prev "
+        "(micrograd draws one edge; the local derivative counts both)."
     )
 
 
@@ -161,6 +164,22 @@ class StatsOut(BaseModel):
     depth: int = Field(description="Ops on the longest leaf-to-output path.")
 
 
+class ClusterOut(BaseModel):
+    id: str = Field(description='E.g. "L1.N3" (a neuron), "L1" (a layer), "D2" (a datapoint), "F1" (a fold).')
+    kind: Literal["neuron", "layer", "datapoint", "loss", "parameters", "fold"]
+    label: str
+    parent: str | None = Field(description="The enclosing cluster, if any.")
+    output: str | None = Field(description="The node whose data and grad its collapsed box shows.")
+    size: int = Field(description="Nodes inside it, nested clusters included.")
+
+
+class OpRuleOut(BaseModel):
+    symbol: str = Field(description="micrograd's _op string (for pow: ** then the exponent).")
+    title: str
+    formula: str = Field(description="The forward rule.")
+    derivative: str = Field(description="The local derivative rule.")
+
+
 # The answer for "a = Value(3.0)\nb = a + a": two edges from a, so a.grad is 2.
 _A_PLUS_A = {
     "nodes": [
@@ -168,15 +187,19 @@ _A_PLUS_A = {
             "id": "n0", "label": "a", "name": "a", "op": "leaf", "op_symbol": "", "exponent": None,
             "data": 3.0, "grad": 2.0, "is_leaf": True, "is_output": False, "topo_index": 0,
             "span": {"line": 1, "column": 5, "end_line": 1, "end_column": 15},
+            "cluster": None, "derivative_known": True, "note": None,
         },
         {
             "id": "n1", "label": "b", "name": "b", "op": "add", "op_symbol": "+", "exponent": None,
             "data": 6.0, "grad": 1.0, "is_leaf": False, "is_output": True, "topo_index": 1, "span": None,
+            "cluster": None, "derivative_known": True, "note": None,
         },
     ],
     "edges": [
-        {"id": "e0", "source": "n0", "target": "n1", "position": 0, "local_grad": 1.0, "contribution": 1.0},
-        {"id": "e1", "source": "n0", "target": "n1", "position": 1, "local_grad": 1.0, "contribution": 1.0},
+        {"id": "e0", "source": "n0", "target": "n1", "position": 0, "local_grad": 1.0, "contribution": 1.0,
+         "slots": 1},
+        {"id": "e1", "source": "n0", "target": "n1", "position": 1, "local_grad": 1.0, "contribution": 1.0,
+         "slots": 1},
     ],
     "output": "n1",
     "forward_order": ["n0", "n1"],
@@ -184,6 +207,9 @@ _A_PLUS_A = {
     "gradient_check": None,
     "prints": [],
     "stats": {"nodes": 2, "edges": 2, "depth": 1},
+    "clusters": [],
+    "ops": {"add": {"symbol": "+", "title": "addition", "formula": "out = a + b",
+                    "derivative": "∂out/∂a = 1    ∂out/∂b = 1"}},
     "svg_available": True,
     "svg_unavailable_reason": None,
 }  # fmt: skip
@@ -196,7 +222,10 @@ class GraphResponse(BaseModel):
 
     nodes: list[NodeOut]
     edges: list[EdgeOut]
-    output: str = Field(description="Id of the output node (the last in forward_order).")
+    output: str | None = Field(
+        description="Id of the output node (the last in forward_order); null when the program made "
+        "no Value (nothing to draw: svg_unavailable_reason says so, prints are still there)."
+    )
     forward_order: list[str] = Field(description="Node ids, operands before results.")
     backward_order: list[str] = Field(description="Node ids, output first (reverse of forward_order).")
     gradient_check: list[GradientCheckOut] | None = Field(
@@ -204,26 +233,17 @@ class GraphResponse(BaseModel):
     )
     prints: list[PrintOut] = Field(description="What print(...) calls in the program wrote.")
     stats: StatsOut
+    clusters: list[ClusterOut] = Field(
+        description="Groups the drawing can collapse: neurons, layers, datapoints, loss terms, folds."
+    )
+    ops: dict[str, OpRuleOut] = Field(description="The rules of each op in the graph, by op name.")
     svg_available: bool = Field(description="Whether /api/graph/svg will draw this graph.")
     svg_unavailable_reason: str | None
 
     @classmethod
     def from_model(cls, model: GraphModel, svg_unavailable_reason: str | None) -> GraphResponse:
-        return cls.model_validate(
-            {
-                "nodes": model.nodes,
-                "edges": model.edges,
-                "output": model.output,
-                "forward_order": model.forward_order,
-                "backward_order": model.backward_order,
-                "gradient_check": model.gradient_check,
-                "prints": [{"line": line, "text": text} for line, text in model.prints],
-                "stats": model.stats,
-                "svg_available": svg_unavailable_reason is None,
-                "svg_unavailable_reason": svg_unavailable_reason,
-            },
-            from_attributes=True,
-        )
+        """Validate ``engine.graph_json.to_json``: the one definition of this JSON."""
+        return cls.model_validate(to_json(model, svg_unavailable_reason))
 
 
 class GraphRunResponse(BaseModel):

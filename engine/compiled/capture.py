@@ -39,9 +39,8 @@ from engine.compiled.program import (
     Sum,
     Unary,
 )
+from engine.ops import lookup
 from engine.value import Value
-
-_UNARY_OPS = {"ReLU": "relu", "tanh": "tanh", "exp": "exp", "log": "log", "sigmoid": "sigmoid"}
 
 
 class CaptureError(Exception):
@@ -57,15 +56,10 @@ def tape_of(roots: Sequence[Value]) -> list[Value]:
 
 def _op_kind(node: Value) -> str:
     """The op's name in the program, after checking its arity; CaptureError for unknown ops."""
-    op = node._op
-    arity = len(node._prev)
-    if op in ("+", "*") and arity == 2:
-        return {"+": "add", "*": "mul"}[op]
-    if op.startswith("**") and arity == 1:
-        return "pow"
-    if op in _UNARY_OPS and arity == 1:
-        return _UNARY_OPS[op]
-    raise CaptureError(f"cannot capture the op {op!r} with {arity} operand(s)")
+    op, _ = lookup(node._op)
+    if op is None or op.arity != len(node._prev):
+        raise CaptureError(f"cannot capture the op {node._op!r} with {len(node._prev)} operand(s)")
+    return op.name
 
 
 class _Capture:

@@ -5,7 +5,7 @@
 source is ever compiled or executed as Python. See the README section "The expression language".
 """
 
-from engine.expr.errors import ExprError, Span
+from engine.expr.errors import ExprError, NothingToDraw, Span
 from engine.expr.program import Program, run_program
 
-__all__ = ["ExprError", "Program", "Span", "run_program"]
+__all__ = ["ExprError", "NothingToDraw", "Program", "Span", "run_program"]

@@ -6,6 +6,8 @@ import ast
 import re
 from dataclasses import dataclass
 
+from engine.graph import plain_text
+
 
 @dataclass(frozen=True)
 class Span:
@@ -21,7 +23,7 @@ class ExprError(ValueError):
     """A program error, with the 1-based line and column it applies to (``None`` when none does)."""
 
     def __init__(self, message: str, line: int | None = None, column: int | None = None):
-        self.message = message
+        self.message = plain_text(message)  # it may quote the program: no lone surrogates in JSON
         self.line = line
         self.column = column
         super().__init__(str(self))
@@ -34,6 +36,14 @@ class ExprError(ValueError):
     def at(self, line: int | None, column: int | None) -> ExprError:
         """This error placed at ``line``/``column`` (itself when it already has a place)."""
         return self if self.line is not None else ExprError(self.message, line, column)
+
+
+class NothingToDraw(ExprError):
+    """The program ran but made no Value to draw; what it printed is still its answer."""
+
+    def __init__(self, message: str, prints: list[tuple[int, str]]):
+        super().__init__(message)
+        self.prints = prints
 
 
 class Positions:

@@ -20,6 +20,7 @@ from engine.expr.errors import ExprError, Positions, Span
 from engine.expr.numbers import fold, is_number
 from engine.expr.text import describe, format_field, render
 from engine.nn import MLP, Layer, Neuron
+from engine.ops import ieee_pow
 from engine.settings import Settings
 from engine.value import Value
 
@@ -349,8 +350,10 @@ class Interpreter:
             return left - right
         if not isinstance(left, Value):  # number / Value -> other * self**-1 -> self**-1 * Value(other)
             return right**-1 * self.leaf(left, left_node)
-        if not isinstance(right, Value):  # Value / number -> self * Value(other)**-1
-            right = self.leaf(right, right_node)
+        if not isinstance(right, Value):  # Value / number -> self * other**-1: one leaf, 1/other
+            label = f"1/{right_node.id}" if isinstance(right_node, ast.Name) else ""
+            # No span: the leaf holds 1/other, so editing it cannot rewrite the literal other.
+            return left * self.new_leaf(ieee_pow(float(right), -1), label, None)
         return left / right
 
     def _evaluate_UnaryOp(self, node: ast.UnaryOp) -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import math
 
-from engine.value import _ieee_pow
+from engine.ops import ieee_pow
 
 Number = int | float
 _EXACT_INT = 2**53
@@ -41,7 +41,7 @@ def divide(a: Number, b: Number) -> float:
 def power(a: Number, b: Number) -> Number:
     if isinstance(a, int) and isinstance(b, int) and b >= 0:
         return _tame(a**b)  # |a| <= 2**53 and b <= max_exponent keep this cheap
-    return _ieee_pow(a, b)
+    return ieee_pow(a, b)
 
 
 def fold(op: ast.operator, a: Number, b: Number) -> Number:

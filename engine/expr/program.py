@@ -7,10 +7,12 @@ import time
 from dataclasses import dataclass, field
 
 from engine.expr.check import parse_program
-from engine.expr.errors import ExprError, Span
+from engine.expr.errors import ExprError, NothingToDraw, Span
 from engine.expr.interpreter import Interpreter
 from engine.expr.numbers import is_number
 from engine.expr.text import describe
+from engine.nn import MLP, Layer, Neuron
+from engine.reader import OutputError, pick_output
 from engine.settings import Settings
 from engine.settings import settings as default_settings
 from engine.value import Value
@@ -24,6 +26,7 @@ class Program:
     leaf_spans: dict[Value, Span] = field(default_factory=dict)  # leaves made from number literals
     prints: list[tuple[int, str]] = field(default_factory=list)  # (line, text) of each print(...)
     backward_called: bool = False
+    models: dict[str, MLP | Layer | Neuron] = field(default_factory=dict)  # named and grouped in the graph
 
 
 def run_program(source: str, output: str | None = None, settings: Settings = default_settings) -> Program:
@@ -53,36 +56,38 @@ def run_program(source: str, output: str | None = None, settings: Settings = def
 
 
 def _finish(interp: Interpreter, output: str | None) -> Program:
-    """Pick the output: the ``output`` argument, else what ``.backward()`` ran on, else a final
-    bare expression, else the last variable assigned that holds a Value or a number."""
+    """Pick the output (``engine.reader.pick_output``: the ``output`` argument, else what
+    ``.backward()`` ran on, else a final bare expression, else the last variable assigned that
+    holds a Value or a number); a number becomes a leaf."""
     names = {
         name: value if isinstance(value, Value) else float(value)
         for name, value in interp.env.items()
         if (isinstance(value, Value) or is_number(value)) and name not in interp.loop_names
     }
-    chosen, name, node = None, None, None
-    if output:
-        if output not in interp.env:
-            known = ", ".join(names) or "none"
-            raise ExprError(f"output '{output}' is not a variable of the program (its variables: {known})")
-        chosen, name = interp.env[output], output
-        node = ast.Name(id=output)
-    elif interp.backward_value is not None:
-        chosen, name = interp.backward_value, interp.backward_name
-    elif interp.final_node is not None:
-        chosen, node = interp.final_value, interp.final_node
+    try:
+        choice = pick_output(
+            names if output is None or output not in interp.env else interp.env,
+            output=output,
+            backward=interp.backward_value,
+            backward_name=interp.backward_name,
+            last_expression=interp.final_value,
+            assigned=sorted(interp.assigned, key=interp.assigned.get),
+            accept=lambda v: isinstance(v, Value) or is_number(v),
+        )
+    except OutputError as exc:
+        raise ExprError(str(exc)) from None
+    if choice is None:
+        raise NothingToDraw(
+            "nothing to draw: the program made no Value (assign one to a variable, a = Value(2.0), "
+            "or call .backward() on one)",
+            interp.prints,
+        )
+    chosen, name = choice.value, choice.name
+    if choice.how == "expression":
+        node = interp.final_node
         name = node.id if isinstance(node, ast.Name) else None
     else:
-        for candidate in sorted(interp.assigned, key=interp.assigned.get, reverse=True):
-            if candidate in names:
-                chosen, name = interp.env[candidate], candidate
-                node = ast.Name(id=candidate)
-                break
-    if chosen is None:
-        raise ExprError(
-            "the program has no output: assign a Value to a variable (a = Value(2.0)) "
-            "or call .backward() on one"
-        )
+        node = ast.Name(id=name) if name is not None and choice.how != "backward" else None
     if is_number(chosen):  # a plain number as output becomes a leaf, labelled by its variable
         chosen = interp.leaf(chosen, node)
     if not isinstance(chosen, Value):
@@ -100,4 +105,5 @@ def _finish(interp: Interpreter, output: str | None) -> Program:
         leaf_spans=interp.leaf_spans,
         prints=interp.prints,
         backward_called=interp.backward_value is not None,
+        models={k: v for k, v in interp.env.items() if isinstance(v, MLP | Layer | Neuron)},
     )
