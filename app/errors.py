@@ -20,14 +20,19 @@ class ApiError(Exception):
     """A request the app cannot serve, with the HTTP status that says why (the handler below sends it)."""
 
     status_code = 400
+    headers: dict[str, str] | None = None  # e.g. Retry-After on a 503
 
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
 
+    def detail(self) -> dict[str, Any]:
+        """The body's ``detail``; a subclass may add fields (a 410 names the run that replaced it)."""
+        return error_detail(self.message)
+
 
 async def api_error_handler(request: Request, exc: ApiError) -> JSONResponse:
-    return JSONResponse(status_code=exc.status_code, content={"detail": error_detail(exc.message)})
+    return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail()}, headers=exc.headers)
 
 
 def api_error(status_code: int, message: str, line: int | None = None, column: int | None = None):

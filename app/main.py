@@ -6,8 +6,8 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
 from app.errors import ApiError, api_error_handler, validation_error_handler
-from app.routes import graph, pages, sessions
-from app.sessions import lifespan
+from app.routes import graph, pages, rooms, sessions
+from app.sessions.lifespan import lifespan
 from app.web import static_files
 
 app = FastAPI(
@@ -31,3 +31,4 @@ app.mount("/static", static_files, name="static")
 app.include_router(pages.router)
 app.include_router(graph.router)
 app.include_router(sessions.router)
+app.include_router(rooms.router)

@@ -46,10 +46,10 @@ class Settings:
     max_steps_per_request: int = 1_000
     max_step_request_seconds: float = 30.0  # a step request stops here and answers with the steps taken
     max_boundary_resolution: int = 200
-    max_sessions: int = 64
+    max_sessions: int = 256  # across all workers; when full the least recently used idle one is evicted
     session_idle_seconds: float = 3_600.0
     max_stream_seconds: float = 1_800.0
-    # Live training sessions (app/sessions.py)
+    # Live training sessions (app/sessions/)
     max_play_steps_per_second: float = 50.0
     max_play_seconds: float = 1_800.0  # a play run pauses itself after this long (an abandoned tab stops)
     max_viewers_per_session: int = 200  # open event streams per session (a lecture hall)
@@ -58,9 +58,19 @@ class Settings:
     live_boundary_seconds: float = 0.25  # at most one live boundary per this many seconds
     viewer_queue_events: int = 32  # events a slow viewer may lag behind before the oldest are dropped
     sse_heartbeat_seconds: float = 15.0
-    evicted_ids_remembered: int = 4_096  # evicted/deleted ids that still answer 410 rather than 404
+    evicted_ids_remembered: int = 4_096  # evicted/deleted ids (and rooms) that still answer 410, not 404
     max_graph_svg_edges: int = 1_200  # weights drawn in a datapoint's collapsed SVG graph (dot layout time)
-    max_history_points: int = 5_000  # metrics per GET of a session; a longer history is evenly thinned
+    max_history_points: int = 2_000  # metrics kept per session: the latest quarter exact, older ones thinned
+    event_backlog: int = 64  # recent events kept per session for viewers reconnecting with Last-Event-ID
+    # Fair shares and work budgets (sessions area, issue 14): a class of 60 behind one NAT is one
+    # client and must still work
+    max_sessions_per_client: int = 100  # 60 students' runs and the teacher's, with room for reloads
+    max_streams_per_client: int = 300  # 60 x (the teacher's run + their own), reloads overlapping
+    max_playing_per_client: int = 80  # 60 students each playing their own run
+    max_streams: int = 2_000  # open event streams in all
+    max_waiting_requests_per_session: int = 200  # requests queued on one session, then 503 + Retry-After
+    session_compute_threads: int = 4  # threads that run session work (training, boundaries, graphs)
+    max_eager_work: int = 1_000_000  # scalar operations of one eager step or boundary grid (~1 s)
     # Compiled executor (engine/compiled)
     compiled_cache_entries: int = 32  # captured programs an executor keeps (one per model structure + loss)
     compiled_predict_rows: int = 1_024  # rows per vectorized predict chunk (bounds memory on big grids)

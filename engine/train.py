@@ -19,6 +19,7 @@ import numpy as np
 from engine import datasets
 from engine.datasets import DATASETS, MAX_NOISE, MAX_SEED, Dataset, make_dataset
 from engine.executor import EagerExecutor, Executor, LossSpec, StepResult
+from engine.history import History
 from engine.losses import LOSSES, REGULARIZATIONS, encode_target, n_outputs, predicted_class, sample_loss
 from engine.nn import ACTIVATIONS, MLP
 from engine.optim import OPTIMIZERS, SCHEDULES, make_optimizer, scheduled_rate
@@ -202,7 +203,8 @@ class Trainer:
         self._batch_rng = random.Random(f"batches:{self.config.seed}")
         self._grads = [0.0] * len(self._params)
         self.step_count = 0
-        self.history: list[Metrics] = []
+        # Bounded: the latest steps exact, older ones thinned (engine/history.py)
+        self.history: History[Metrics] = History(self.settings.max_history_points)
 
     def step(self, n: int = 1) -> list[Metrics]:
         """Take ``n`` optimizer steps; one Metrics each (also appended to ``history``)."""

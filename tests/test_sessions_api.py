@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import math
 import threading
@@ -13,10 +14,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from fastapi.testclient import TestClient
 
-import app.routes.sessions as session_routes
 from app.main import app
 from app.schemas.sessions import TrainConfigIn
-from app.sessions import SessionGone, SessionStore, live_resolution
+from app.sessions.errors import SessionGone
+from app.sessions.lifespan import current_store
+from app.sessions.memory import MemoryStore, run_step_request
+from app.sessions.session import live_resolution
 from engine.settings import Settings, settings
 from engine.train import Trainer
 
@@ -54,13 +57,24 @@ def error_message(response, status: int) -> str:
     return message
 
 
+def use_store(store: MemoryStore):
+    """Routes use ``store`` until the test ends (see the ``routes_store`` fixture)."""
+    app.dependency_overrides[current_store] = lambda: store
+    return store
+
+
+@pytest.fixture(autouse=True)
+def routes_store():
+    yield
+    store = app.dependency_overrides.pop(current_store, None)
+    if store is not None:
+        store().close_all()
+
+
 @pytest.fixture
-def small_store(monkeypatch):
+def small_store():
     """Routes use a fresh store with room for two sessions."""
-    store = SessionStore(Settings(max_sessions=2))
-    monkeypatch.setattr(session_routes, "store", store)
-    yield store
-    store.close_all()
+    return use_store(MemoryStore(Settings(max_sessions=2)))
 
 
 # ------------------------------------------------------------------ lifecycle
@@ -233,9 +247,8 @@ def test_boundary_resolution_limit():
     assert body["x_min"] < body["x_max"] and body["y_min"] < body["y_max"]
 
 
-def test_a_step_request_stops_at_its_time_limit_and_says_so(monkeypatch):
-    store = SessionStore(Settings(max_step_request_seconds=0.0))
-    monkeypatch.setattr(session_routes, "store", store)
+def test_a_step_request_stops_at_its_time_limit_and_says_so():
+    use_store(MemoryStore(Settings(max_step_request_seconds=0.0)))
     sid, owner = create()
     response = client.post(f"/api/sessions/{sid}/step", json={"steps": 5}, headers=owner)
     assert response.status_code == 200, response.text
@@ -244,7 +257,6 @@ def test_a_step_request_stops_at_its_time_limit_and_says_so(monkeypatch):
     assert "max_step_request_seconds" in body["message"] and "of 5 steps" in body["message"]
     full = client.post(f"/api/sessions/{sid}/step", json={"steps": 1}, headers=owner).json()
     assert full["message"] is None and len(full["metrics"]) == 1
-    store.close_all()
 
 
 def test_deleting_a_session_cuts_a_long_step_request_short():
@@ -257,20 +269,20 @@ def test_deleting_a_session_cuts_a_long_step_request_short():
             assert release.wait(timeout=30)
             return super().step(n)
 
-    store = SessionStore(Settings(), make_trainer=Held)
-    session = store.create(TrainConfigIn(**SMALL))
+    store = MemoryStore(Settings(), make_trainer=Held)
+    session, _ = store.open(TrainConfigIn(**SMALL))
     outcome: list[object] = []
 
     def run() -> None:
         try:
-            outcome.append(session.step(50))
+            outcome.append(asyncio.run(run_step_request(session, 50)))
         except SessionGone as exc:
             outcome.append(exc)
 
     worker = threading.Thread(target=run)
     worker.start()
     assert entered.wait(timeout=30)
-    store.delete(session)
+    store.end(session)
     release.set()
     worker.join(timeout=30)
     assert not worker.is_alive()
@@ -453,11 +465,11 @@ def test_a_failing_step_pauses_the_run_and_says_why():
         def step(self, n: int = 1):
             raise RuntimeError("the step blew up")
 
-    store = SessionStore(Settings(), make_trainer=Exploding)
-    session = store.create(TrainConfigIn(**SMALL))
+    store = MemoryStore(Settings(), make_trainer=Exploding)
+    session, _ = store.open(TrainConfigIn(**SMALL))
 
     async def scenario():
-        viewer = session.broadcast.subscribe(asyncio.get_running_loop())
+        viewer, _ = session.broadcast.subscribe(asyncio.get_running_loop())
         await asyncio.to_thread(session.play, 20)
         while True:
             for message in await viewer.next_messages(timeout=30):
@@ -481,14 +493,17 @@ def test_a_slow_model_gets_a_coarser_live_boundary():
     assert live_resolution(16, 0.01, 40) == 40  # faster again: back up
 
 
-def test_long_histories_are_thinned_but_keep_the_latest():
-    from app.sessions import thinned
-
-    history = list(range(1, 12_346))
-    short = thinned(history, 5_000)
-    assert len(short) <= 5_000 and short[0] == 1 and short[-1] == 12_345
-    assert short == sorted(short)
-    assert thinned(history[:10], 5_000) == history[:10]
+def test_a_long_run_keeps_a_bounded_history_with_the_latest_steps_exact():
+    store = use_store(MemoryStore(Settings(max_history_points=40)))
+    sid, owner = create()
+    for _ in range(3):
+        assert client.post(f"/api/sessions/{sid}/step", json={"steps": 100}, headers=owner).status_code == 200
+    steps = [m["step"] for m in state(sid)["history"]]
+    assert len(steps) <= 40 and steps[0] == 1
+    assert steps[-10:] == list(range(291, 301))  # the latest quarter, one by one
+    older = steps[:-10]
+    assert len({b - a for a, b in itertools.pairwise(older)}) == 1 and len(older) >= 15  # evenly spaced
+    assert len(store.get(sid).trainer.history) == len(steps)
 
 
 # ------------------------------------------------------------------ the lecture's 3-feature set
@@ -528,7 +543,7 @@ def test_the_lecture_set_has_no_boundary_but_its_events_carry_scores():
     sid, owner = create(**LECTURE)
     message = error_message(client.get(f"/api/sessions/{sid}/boundary"), 422)
     assert message == "the lecture set has 3 features: there is no 2-D decision boundary"
-    session = session_routes.store.get(sid)
+    session = current_store().get(sid)
     client.post(f"/api/sessions/{sid}/step", json={"steps": 50}, headers=owner)
     event = session.hello()
     assert event.boundary is None and event.weights is not None
@@ -537,7 +552,7 @@ def test_the_lecture_set_has_no_boundary_but_its_events_carry_scores():
     # The scores are the model's outputs now: their signs are the classes (all right by step 50).
     assert [1 if s[0] > 0 else 0 for s in event.scores] == [1, 0, 0, 1]
     # A 2-D run's events have a boundary and no scores.
-    moons = session_routes.store.get(create()[0]).hello()
+    moons = current_store().get(create()[0]).hello()
     assert moons.boundary is not None and moons.scores is None
 
 

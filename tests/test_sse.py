@@ -16,7 +16,10 @@ import httpx
 import pytest
 
 from app.schemas.sessions import SessionEvent, TrainConfigIn
-from app.sessions import Broadcast, ServerBusy, SessionStore, event_stream, sse_message
+from app.sessions.errors import ServerBusy
+from app.sessions.memory import MemoryStore
+from app.sessions.sse import Broadcast, is_end, sse_message
+from app.sessions.store import Client
 from engine.settings import Settings
 
 SMALL = {"hidden": [4], "n_points": 24, "seed": 5}
@@ -201,11 +204,11 @@ def test_the_server_stops_promptly_with_a_stream_open_and_a_run_playing(sig):
 
 def test_pausing_sends_the_final_picture():
     """Live boundaries are rate-limited; the state event of a pause brings the exact last one."""
-    store = SessionStore(Settings(live_boundary_seconds=3600.0))  # no live boundary after the hello
-    session = store.create(TrainConfigIn(**SMALL))
+    store = MemoryStore(Settings(live_boundary_seconds=3600.0))  # no live boundary after the hello
+    session, _ = store.open(TrainConfigIn(**SMALL))
 
     async def scenario():
-        viewer = session.broadcast.subscribe(asyncio.get_running_loop())
+        viewer, _ = session.broadcast.subscribe(asyncio.get_running_loop())
         await asyncio.to_thread(session.hello)
         await asyncio.to_thread(session.play, 50)
         seen: list[dict] = []
@@ -227,16 +230,21 @@ def test_pausing_sends_the_final_picture():
     assert final["weights"][0][0][0] == pytest.approx(network[0][0].weights[0], rel=1e-3)
 
 
+def _event(step: int) -> SessionEvent:
+    return SessionEvent(kind="state", state=_state(step), sent_at=0.0)
+
+
 def _message(step: int) -> str:
-    return f"event: step\ndata: {step}\n\n"
+    """What the ``step``-th publication of ``_event(step)`` sends (ids count from 1)."""
+    return sse_message(_event(step), str(step + 1))
 
 
 def test_a_slow_viewer_keeps_only_the_latest_events():
     async def scenario():
         broadcast = Broadcast(max_viewers=5, max_queued=4)
-        slow = broadcast.subscribe(asyncio.get_running_loop())
+        slow, _ = broadcast.subscribe(asyncio.get_running_loop())
         for step in range(100):  # the producer never waits for the viewer
-            broadcast.publish(_message(step))
+            broadcast.publish(_event(step))
         assert slow.dropped == 96
         return await slow.next_messages(timeout=1)
 
@@ -246,8 +254,8 @@ def test_a_slow_viewer_keeps_only_the_latest_events():
 def test_publish_from_a_training_thread_wakes_the_viewer():
     async def scenario():
         broadcast = Broadcast(max_viewers=5, max_queued=8)
-        viewer = broadcast.subscribe(asyncio.get_running_loop())
-        producer = threading.Thread(target=lambda: [broadcast.publish(_message(s)) for s in range(3)])
+        viewer, _ = broadcast.subscribe(asyncio.get_running_loop())
+        producer = threading.Thread(target=lambda: [broadcast.publish(_event(s)) for s in range(3)])
         producer.start()
         got: list[str] = []
         while len(got) < 3:
@@ -272,43 +280,53 @@ def test_viewer_limit():
     asyncio.run(scenario())
 
 
+async def _read(store: MemoryStore, session_id: str, on_chunk=None) -> list[str]:
+    """Every chunk of one viewer's stream, as the route sends them; its slot given back after."""
+    stream, release = await store.events(session_id, Client("test"))
+    chunks = []
+    try:
+        async for chunk in stream:
+            chunks.append(chunk)
+            if on_chunk is not None:
+                await on_chunk(chunk)
+    finally:
+        release()
+    return chunks
+
+
 def test_stream_sends_heartbeats_and_ends_at_its_time_limit():
-    store = SessionStore(Settings(max_stream_seconds=0.4, sse_heartbeat_seconds=0.05))
-    session = store.create(TrainConfigIn(**SMALL))
+    store = MemoryStore(Settings(max_stream_seconds=0.4, sse_heartbeat_seconds=0.05))
+    session, _ = store.open(TrainConfigIn(**SMALL))
 
     async def scenario():
-        chunks = []
-        async for chunk in event_stream(session, asyncio.get_running_loop()):
-            chunks.append(chunk)
-        return chunks
+        return await _read(store, session.id)
 
     chunks = asyncio.run(scenario())
     store.close_all()
     assert chunks[0].startswith("retry: ") and "event: hello" in chunks[0]
     assert ": heartbeat\n\n" in chunks
-    assert chunks[-1].startswith("event: end")
+    assert is_end(chunks[-1])
     end = json.loads(chunks[-1].split("data: ", 1)[1])
     assert end["reconnect"] is True and "max_stream_seconds" in end["message"]
     assert len(session.broadcast) == 0  # the stream unsubscribed itself
 
 
 def test_deleting_for_a_new_run_tells_viewers_where_to_go():
-    store = SessionStore(Settings())
-    old = store.create(TrainConfigIn(**SMALL))
-    new = store.create(TrainConfigIn(**SMALL))
+    store = MemoryStore(Settings())
+    old, _ = store.open(TrainConfigIn(**SMALL))
+    new, _ = store.open(TrainConfigIn(**SMALL))
+
+    async def on_chunk(chunk: str) -> None:
+        if "event: hello" in chunk:
+            await asyncio.to_thread(store.end, old, new.id)
 
     async def scenario():
-        chunks = []
-        async for chunk in event_stream(old, asyncio.get_running_loop()):
-            chunks.append(chunk)
-            if "event: hello" in chunk:
-                await asyncio.to_thread(store.delete, old, new.id)
-        return chunks
+        return await _read(store, old.id, on_chunk)
 
     chunks = asyncio.run(scenario())
     store.close_all()
     end = json.loads(chunks[-1].split("data: ", 1)[1])
-    assert chunks[-1].startswith("event: end") and end["next_session"] == new.id
+    assert is_end(chunks[-1]) and end["next_session"] == new.id
 
 
 def test_events_are_one_line_of_json():
@@ -318,12 +336,12 @@ def test_events_are_one_line_of_json():
     assert json.loads(text.split("data: ", 1)[1])["message"] == "two\nlines"
 
 
-def _state():
+def _state(step: int = 0):
     from app.schemas.sessions import SessionState
 
     return SessionState(
         id="x",
-        step=0,
+        step=step,
         playing=False,
         steps_per_second=1,
         viewers=0,

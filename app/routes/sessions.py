@@ -1,25 +1,24 @@
 """The live training API: create a session, step/play it as its owner, watch it as anyone.
 
-Thin over ``app.sessions``: every call that trains or reads the weights runs in a worker thread;
-the event stream is the only thing that lives on the event loop.
+Thin over a ``SessionStore`` (``app.sessions``): every call that trains or reads the weights runs
+in the store's compute pool; waiting for a session holds no thread.
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Header, Query, Response
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response, Security
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import StreamingResponse
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from app.errors import api_error
 from app.render import renderer
 from app.schemas.graph import ErrorResponse, GraphResponse
 from app.schemas.sessions import (
     BoundaryOut,
     CollapsedGraphOut,
     ExpandedNeuronOut,
+    GoneResponse,
     NetworkOut,
     PlayRequest,
     SessionCreated,
@@ -29,7 +28,10 @@ from app.schemas.sessions import (
     StepResponse,
     TrainConfigIn,
 )
-from app.sessions import SampleGraph, Session, event_stream, metrics_out, store
+from app.sessions.lifespan import current_store
+from app.sessions.session import SampleGraph
+from app.sessions.store import Client, SessionStore
+from app.sessions.stream import EventStreamResponse
 from engine.graph import GraphModel
 from engine.neuron_graph import collapsed_dot, expanded_dot
 
@@ -41,9 +43,21 @@ SVG_HEADERS = {
 }
 
 _ERR = {"model": ErrorResponse}
+_BUSY = {
+    503: {
+        **_ERR,
+        "description": "A limit is reached for now (waiting requests, per-client or server-wide); "
+        "`Retry-After` says when to try again.",
+    }
+}
 _READ_ERRORS = {
     404: {**_ERR, "description": "No session has this id."},
-    410: {**_ERR, "description": "The session ended (deleted, evicted or expired); the message says which."},
+    410: {
+        "model": GoneResponse,
+        "description": "The session ended (deleted, evicted, expired or replaced); the message says "
+        "which, and `next_session` names the run that replaced it.",
+    },
+    **_BUSY,
 }
 _OWNER_ERRORS = {
     **_READ_ERRORS,
@@ -51,32 +65,31 @@ _OWNER_ERRORS = {
     422: {**_ERR, "description": "Over a limit or invalid; the message names the field and the limit."},
 }
 
-OwnerHeader = Annotated[
-    str | None, Header(description="The owner token from POST /api/sessions.", alias="X-Owner-Token")
-]
-AuthHeader = Annotated[str | None, Header(description="Or: `Bearer <owner token>`.")]
+# ------------------------------------------------------------------ dependencies
+
+_api_key = APIKeyHeader(
+    name="X-Owner-Token", auto_error=False, description="The owner token from POST /api/sessions."
+)
+_bearer = HTTPBearer(auto_error=False, description="Or `Authorization: Bearer <owner token>`.")
 
 
-def _token(x_owner_token: str | None, authorization: str | None) -> str | None:
-    if x_owner_token:
-        return x_owner_token
-    if authorization and authorization[:7].lower() == "bearer ":
-        return authorization[7:].strip()
-    return None
+def owner_token(
+    key: Annotated[str | None, Security(_api_key)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+) -> str | None:
+    """The owner token of a request, from either header (checked by the store: 403 if wrong)."""
+    return key or (bearer.credentials if bearer else None)
 
 
-async def _run(fn, *args):
-    """``fn(*args)`` in a worker thread: sessions block (their errors are ApiErrors, sent as such)."""
-    return await run_in_threadpool(fn, *args)
+def client_of(request: Request) -> Client:
+    """Who asks, for per-client limits: the peer address (behind a proxy, run uvicorn with
+    --proxy-headers so it is the client's)."""
+    return Client(request.client.host if request.client else "")
 
 
-def _get(session_id: str) -> Session:
-    return store.get(session_id)
-
-
-def _owned(session_id: str, x_owner_token: str | None, authorization: str | None) -> Session:
-    return store.get_owned(session_id, _token(x_owner_token, authorization))
-
+OwnerToken = Annotated[str | None, Depends(owner_token)]
+Store = Annotated[SessionStore, Depends(current_store)]
+ClientOf = Annotated[Client, Depends(client_of)]
 
 # ------------------------------------------------------------------ lifecycle
 
@@ -87,20 +100,29 @@ def _owned(session_id: str, x_owner_token: str | None, authorization: str | None
     response_model=SessionCreated,
     summary="Start a training session",
     responses={
-        422: {**_ERR, "description": "A field is invalid or over a limit."},
-        503: {**_ERR, "description": "Every session slot is playing or watched."},
+        403: {**_ERR, "description": "`room` given without that room's owner token."},
+        422: {**_ERR, "description": "A field is invalid or over a limit (or the room is unknown)."},
+        **_BUSY,
     },
 )
-async def create_session(config: Annotated[TrainConfigIn | None, Body()] = None) -> SessionCreated:
-    """A new run at step 0. Keep the ``owner_token``: it is the only way to change the run.
-    Everyone else can watch it at ``watch_url``."""
-    session = await _run(store.create, config or TrainConfigIn())
-    return SessionCreated(
-        id=session.id,
-        owner_token=session.owner_token,
-        watch_url=f"/train?watch={session.id}",
-        state=session.state(),
-    )
+async def create_session(
+    store: Store,
+    client: ClientOf,
+    token: OwnerToken,
+    config: Annotated[TrainConfigIn | None, Body()] = None,
+    room: Annotated[
+        str | None,
+        Query(
+            max_length=16,
+            description="Continue this room (its owner token required): the new run becomes the room's "
+            "current one, the previous run ends and its viewers move over (`next_session`).",
+        ),
+    ] = None,
+) -> SessionCreated:
+    """A new run at step 0. Keep the ``owner_token``: it is the only way to change the run (and every
+    later run of its room). Everyone else can watch it at ``watch_url``, or at ``room_url`` for the
+    whole lecture."""
+    return await store.create(config or TrainConfigIn(), client, room, token)
 
 
 @router.get(
@@ -109,23 +131,22 @@ async def create_session(config: Annotated[TrainConfigIn | None, Body()] = None)
     summary="Config, state, history, dataset",
     responses=_READ_ERRORS,
 )
-async def get_session(session_id: str) -> SessionDetail:
-    return await _run(_get(session_id).detail)
+async def get_session(session_id: str, store: Store) -> SessionDetail:
+    return await store.detail(session_id)
 
 
 @router.delete("/{session_id}", status_code=204, summary="End a session", responses=_OWNER_ERRORS)
 async def delete_session(
     session_id: str,
+    store: Store,
+    token: OwnerToken,
     next: Annotated[
         str | None,
         Query(max_length=64, description="The run replacing this one: its viewers switch to it."),
     ] = None,
-    x_owner_token: OwnerHeader = None,
-    authorization: AuthHeader = None,
 ) -> Response:
     """Ends the run; its viewers get an ``end`` event (with ``next_session`` when ``next`` is given)."""
-    session = _owned(session_id, x_owner_token, authorization)
-    await _run(store.delete, session, next)
+    await store.delete(session_id, token, next)
     return Response(status_code=204)
 
 
@@ -137,22 +158,13 @@ async def delete_session(
 )
 async def step_session(
     session_id: str,
+    store: Store,
+    token: OwnerToken,
     request: Annotated[StepRequest | None, Body()] = None,
-    x_owner_token: OwnerHeader = None,
-    authorization: AuthHeader = None,
 ) -> StepResponse:
     """Steps one after another, published to the session's viewers as they go. A request that
     outlasts max_step_request_seconds stops there and says so in ``message``."""
-    asked = (request or StepRequest()).steps
-    session = _owned(session_id, x_owner_token, authorization)
-    metrics = await _run(session.step, asked)
-    message = None
-    if len(metrics) < asked:
-        message = (
-            f"stopped after {session.settings.max_step_request_seconds:g} s (max_step_request_seconds): "
-            f"{len(metrics)} of {asked} steps taken"
-        )
-    return StepResponse(state=session.state(), metrics=[metrics_out(m) for m in metrics], message=message)
+    return await store.step(session_id, token, (request or StepRequest()).steps)
 
 
 @router.post(
@@ -160,38 +172,29 @@ async def step_session(
 )
 async def play_session(
     session_id: str,
+    store: Store,
+    token: OwnerToken,
     request: Annotated[PlayRequest | None, Body()] = None,
-    x_owner_token: OwnerHeader = None,
-    authorization: AuthHeader = None,
 ) -> SessionState:
     """Steps in the background at ``steps_per_second`` (as fast as it can, if that is slower) until
     paused, reset or deleted, or for at most max_play_seconds. Calling it while playing changes the speed."""
-    session = _owned(session_id, x_owner_token, authorization)
-    await _run(session.play, (request or PlayRequest()).steps_per_second)
-    return session.state()
+    speed = (request or PlayRequest()).steps_per_second
+    return await store.command(session_id, token, "play", steps_per_second=speed)
 
 
 @router.post(
     "/{session_id}/pause", response_model=SessionState, summary="Stop playing", responses=_OWNER_ERRORS
 )
-async def pause_session(
-    session_id: str, x_owner_token: OwnerHeader = None, authorization: AuthHeader = None
-) -> SessionState:
-    session = _owned(session_id, x_owner_token, authorization)
-    await _run(session.pause)
-    return session.state()
+async def pause_session(session_id: str, store: Store, token: OwnerToken) -> SessionState:
+    return await store.command(session_id, token, "pause")
 
 
 @router.post(
     "/{session_id}/reset", response_model=SessionState, summary="Back to step 0", responses=_OWNER_ERRORS
 )
-async def reset_session(
-    session_id: str, x_owner_token: OwnerHeader = None, authorization: AuthHeader = None
-) -> SessionState:
+async def reset_session(session_id: str, store: Store, token: OwnerToken) -> SessionState:
     """Pauses, then restores the initial weights (same seed, same data)."""
-    session = _owned(session_id, x_owner_token, authorization)
-    await _run(session.reset)
-    return session.state()
+    return await store.command(session_id, token, "reset")
 
 
 # ------------------------------------------------------------------ reading (anyone with the id)
@@ -201,17 +204,21 @@ async def reset_session(
     "/{session_id}/boundary",
     response_model=BoundaryOut,
     summary="Decision boundary on a grid (2-D datasets only: 422 for 'lecture')",
-    responses=_OWNER_ERRORS,
+    responses={
+        **_READ_ERRORS,
+        422: {
+            **_ERR,
+            "description": "Resolution out of range or over the eager executor's work budget "
+            "(max_eager_work; the message gives the finest allowed), or no 2-D data.",
+        },
+    },
 )
 async def get_boundary(
     session_id: str,
+    store: Store,
     resolution: Annotated[int, Query(description="Cells per side (at most max_boundary_resolution).")] = 50,
 ) -> BoundaryOut:
-    session = _get(session_id)
-    limit = session.settings.max_boundary_resolution
-    if not 2 <= resolution <= limit:
-        raise api_error(422, f"resolution: must be 2..{limit} (max_boundary_resolution), not {resolution}")
-    return await _run(session.boundary, resolution)
+    return await store.boundary(session_id, resolution)
 
 
 @router.get(
@@ -220,8 +227,8 @@ async def get_boundary(
     summary="Weights and gradients per layer",
     responses=_READ_ERRORS,
 )
-async def get_network(session_id: str) -> NetworkOut:
-    return await _run(_get(session_id).network)
+async def get_network(session_id: str, store: Store) -> NetworkOut:
+    return await store.network(session_id)
 
 
 @router.get(
@@ -237,6 +244,7 @@ async def get_network(session_id: str) -> NetworkOut:
 )
 async def get_graph(
     session_id: str,
+    store: Store,
     sample: Annotated[int, Query(ge=0, description="Index of the datapoint in its split.")] = 0,
     split: Annotated[Literal["train", "test"], Query()] = "train",
     neuron: Annotated[
@@ -250,10 +258,9 @@ async def get_graph(
     input and per neuron (its output's data and grad), one edge per weight (its value and this
     datapoint's gradient), the loss summarized. ``neuron=L.N`` gives that neuron's own scalar graph
     instead: the ``w_i * x_i`` products, the sum from the bias, the activation."""
-    session = _get(session_id)
-    view = await _run(session.sample_graph, sample, split, neuron)
+    view = await store.sample_graph(session_id, sample, split, neuron)
     if format == "svg":
-        svg = await run_in_threadpool(_draw, view, session.settings.max_graph_svg_edges)
+        svg = await run_in_threadpool(_draw, view, store.settings.max_graph_svg_edges)
         return Response(svg, media_type="image/svg+xml", headers=SVG_HEADERS)
     return await run_in_threadpool(_describe, view)
 
@@ -293,34 +300,42 @@ def _draw(view: SampleGraph, max_edges: int) -> str:
 @router.get(
     "/{session_id}/events",
     summary="Follow a session live (server-sent events)",
-    response_class=StreamingResponse,
+    response_class=EventStreamResponse,
     responses={
         **_READ_ERRORS,
         200: {"content": {"text/event-stream": {}}, "description": "hello, step, reset, state, end events."},
-        503: {**_ERR, "description": "Too many viewers on this session."},
+        422: {**_ERR, "description": "An invalid `role`."},
+        503: {
+            **_ERR,
+            "description": "Too many viewers on this session, streams from this address or streams in "
+            "all; `Retry-After` says when to try again. Nothing is streamed.",
+        },
     },
 )
 async def session_events(
     session_id: str,
+    store: Store,
+    client: ClientOf,
     role: Annotated[
         Literal["viewer", "owner"],
         Query(description="owner: the owner's own page, not counted among the watchers."),
     ] = "viewer",
-) -> StreamingResponse:
+    last_event_id: Annotated[
+        str | None,
+        Header(
+            max_length=64,
+            description="Sent by a reconnecting EventSource: the events after it are sent first "
+            "(if still kept), instead of a hello.",
+        ),
+    ] = None,
+) -> EventStreamResponse:
     """A ``text/event-stream`` that anyone with the id can follow; it never slows the run down.
 
     Events: ``hello`` (the state and a boundary, first), ``step`` (the metrics of the steps since the
     last event, a compact boundary every so often; for the 3-feature 'lecture' set the training
     points' ``scores`` instead), ``reset``, ``state`` (play/pause/speed changes),
     ``end`` (the session ended, or the stream reached max_stream_seconds: reconnect). Each event's
-    ``data`` is a JSON ``SessionEvent``. Comment lines are heartbeats."""
-    session = _get(session_id)
-    if len(session.broadcast) >= session.broadcast.max_viewers:
-        raise api_error(
-            503, f"this session already has {session.broadcast.max_viewers} viewers (max_viewers_per_session)"
-        )
-    return StreamingResponse(
-        event_stream(session, asyncio.get_running_loop(), owner=role == "owner"),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    ``data`` is a JSON ``SessionEvent`` and its ``id`` lets a reconnecting viewer resume
+    (``Last-Event-ID``). Comment lines are heartbeats."""
+    stream, release = await store.events(session_id, client, role == "owner", last_event_id)
+    return EventStreamResponse(stream, on_close=release)

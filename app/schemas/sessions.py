@@ -89,16 +89,50 @@ class SessionState(BaseModel):
     executor: str = Field(description="The executor actually computing: eager or compiled.")
     fallback_reason: str | None = Field(description="Why the compiled executor was not used, if asked for.")
     metrics: MetricsOut | None = Field(description="The latest step's metrics.")
+    room: str | None = Field(
+        default=None, description="The room (lecture) this run belongs to: its short code."
+    )
 
 
 class SessionCreated(BaseModel):
     id: str
     owner_token: str = Field(
         description="Send it as `X-Owner-Token` (or `Authorization: Bearer ...`) to step, play, "
-        "pause, reset or delete."
+        "pause, reset or delete. One token per room: every run of the room takes the same one."
     )
     watch_url: str = Field(description="A read-only page that follows this run live.")
+    room: str = Field(description="The room's short code (6 characters, no look-alikes such as 0/O or 1/I).")
+    room_url: str = Field(
+        description="The link for the whole lecture (`/r/{room}`): it always opens the room's current run."
+    )
     state: SessionState
+
+
+class RoomOut(BaseModel):
+    """A room: the run its owner is on now. A room's link outlives every change of settings."""
+
+    code: str
+    session: str = Field(description="The id of the room's current run.")
+    url: str = Field(description="The short link to share: `/r/{code}`.")
+    watch_url: str = Field(description="The read-only page of the current run.")
+    state: SessionState
+
+
+class GoneDetail(BaseModel):
+    message: str
+    line: None = None
+    column: None = None
+    next_session: str | None = Field(
+        default=None,
+        description="The run that replaced this one (its owner changed the settings): follow it.",
+    )
+    room: str | None = Field(default=None, description="The room this run belonged to.")
+
+
+class GoneResponse(BaseModel):
+    """410: the session ended; ``next_session`` names its successor when its owner replaced it."""
+
+    detail: GoneDetail
 
 
 class DatasetOut(BaseModel):
@@ -269,3 +303,22 @@ class SessionEvent(BaseModel):
     sent_at: float = Field(
         default_factory=time.time, description="Server clock (Unix seconds) when the event was made."
     )
+
+
+class BoundAddress(BaseModel):
+    host: str = Field(description="0.0.0.0 or :: mean every interface of the machine.")
+    port: int
+
+
+class ServerAddresses(BaseModel):
+    """Where this server listens, so a share dialog can offer a link other devices can open."""
+
+    bound: list[BoundAddress] = Field(description="The listening sockets of the server process.")
+    loopback_only: bool = Field(
+        description="True when it listens on loopback addresses only: links work on this computer alone."
+    )
+    lan_urls: list[str] = Field(
+        description="Base URLs other devices can try (the machine's LAN addresses when listening on "
+        "every interface), private IPv4 first."
+    )
+    hint: str | None = Field(description="What to do when nobody else can reach the server.")
