@@ -33,7 +33,6 @@ def _read_source(arg: str, limit: int) -> str:
 
 def _render(args: argparse.Namespace) -> int:
     from app.render import RenderError, TooLargeToDraw, renderer
-    from engine.dot import to_dot
     from engine.export import to_micrograd_script
     from engine.expr import ExprError, run_program
     from engine.graph import GraphModel, GraphTooLarge
@@ -56,16 +55,15 @@ def _render(args: argparse.Namespace) -> int:
         if fmt == "json":
             from app.schemas.graph import GraphResponse
 
-            text = GraphResponse.from_model(model, renderer.unavailable_reason(model)).model_dump_json(
-                indent=2
-            )
+            collapsed = renderer.plan(model).collapsed
+            response = GraphResponse.from_model(model, renderer.unavailable_reason(model), collapsed)
+            text = response.model_dump_json(indent=2)
         elif fmt == "dot":
-            text = to_dot(model, args.rankdir)
+            text = renderer.dot_source(model, args.rankdir)
         elif fmt == "py":
             text = to_micrograd_script(model)
         else:
-            renderer.check(model)
-            text = renderer.svg(to_dot(model, args.rankdir))
+            text = renderer.svg(renderer.dot_source(model, args.rankdir))
     except (ExprError, GraphTooLarge, TooLargeToDraw, ValueError, OSError) as exc:
         print(str(exc), file=sys.stderr)  # ExprError reads "line L, column C: message"
         return 2

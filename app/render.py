@@ -19,7 +19,8 @@ import threading
 from collections import OrderedDict
 
 from app.errors import ApiError
-from engine.dot import drawn_node_count, layout_size
+from engine.dot import to_dot
+from engine.drawing import DrawingTooLarge, Plan, drawn_node_count, layout_size, plan
 from engine.graph import GraphModel
 from engine.settings import Settings, settings
 
@@ -34,6 +35,10 @@ class RenderError(ApiError):
 
 class TooLargeToDraw(RenderError):
     status_code = 413
+
+
+class UnknownCluster(RenderError):
+    status_code = 422
 
 
 class RenderBusy(RenderError):
@@ -60,7 +65,14 @@ class Renderer:
         self.renders = 0  # dot processes started, for tests and benchmarks
 
     def unavailable_reason(self, model: GraphModel) -> str | None:
-        """Why ``model`` will not be drawn (too big, no Graphviz), or None if it will be."""
+        """Why ``model`` will not be drawn as SVG (no Graphviz), or None: any graph has a drawing,
+        collapsed to fit the limits if need be (``plan``)."""
+        if shutil.which(self.dot_command) is None:
+            return f"Graphviz `dot` is not installed on the server; {JSON_STILL_WORKS}"
+        return None
+
+    def full_drawing_reason(self, model: GraphModel) -> str | None:
+        """Why ``model`` drawn whole, nothing collapsed, is over a limit (or no Graphviz), else None."""
         limits = self.settings
         shapes = drawn_node_count(model)
         if shapes > limits.max_render_nodes:
@@ -79,9 +91,26 @@ class Renderer:
             return f"Graphviz `dot` is not installed on the server; {JSON_STILL_WORKS}"
         return None
 
+    def plan(self, model: GraphModel, expand: list[str] | None = None) -> Plan:
+        """Which clusters the drawing collapses to fit the render limits (``engine.drawing.plan``)."""
+        limits = self.settings
+        try:
+            return plan(model, limits.max_render_nodes, limits.max_render_layout_nodes, expand)
+        except KeyError as exc:
+            known = ", ".join(c.id for c in model.clusters[:20]) or "none"
+            raise UnknownCluster(
+                f"expand: the graph has no cluster {exc.args[0]!r} (its clusters: {known})"
+            ) from None
+        except DrawingTooLarge as exc:
+            raise TooLargeToDraw(f"{exc}; {JSON_STILL_WORKS}") from None
+
+    def dot_source(self, model: GraphModel, rankdir: str = "LR", expand: list[str] | None = None) -> str:
+        """The DOT text of ``model``'s drawing, clusters collapsed as ``plan`` decides."""
+        return to_dot(model, rankdir, collapsed=self.plan(model, expand).collapsed)
+
     def check(self, model: GraphModel) -> None:
-        """Raise the ``RenderError`` that ``unavailable_reason`` describes, if any."""
-        reason = self.unavailable_reason(model)
+        """Raise the ``RenderError`` that ``full_drawing_reason`` describes, if any."""
+        reason = self.full_drawing_reason(model)
         if reason is None:
             return
         if reason.startswith("Graphviz"):
@@ -143,12 +172,12 @@ class Renderer:
             return len(self._cache)
 
 
-_ID_ATTRIBUTE = re.compile(r' id="([^"]*)"')
+_ID_ATTRIBUTE = re.compile(r' (id|class)="([^"]*)"')
 
 
 def _readable_ids(svg: str) -> str:
-    """``id="node&#45;n3"`` -> ``id="node-n3"``: the same id, but findable in the SVG text too."""
-    return _ID_ATTRIBUTE.sub(lambda m: ' id="' + m.group(1).replace("&#45;", "-") + '"', svg)
+    """``id="node&#45;n3"`` -> ``id="node-n3"`` (classes too): the same value, but findable in the text."""
+    return _ID_ATTRIBUTE.sub(lambda m: f' {m.group(1)}="' + m.group(2).replace("&#45;", "-") + '"', svg)
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

@@ -17,11 +17,15 @@ the drawing's structure or reach the SVG unescaped.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
+from typing import Any
 
 import graphviz
 
-from engine.graph import GraphModel, Node
-from engine.value import Value
+from engine.drawing import drawn_node_count, layout_size, visible_unit
+from engine.graph import Cluster, GraphModel, Node
+
+__all__ = ["build_digraph", "draw_dot", "drawn_node_count", "format_number", "layout_size", "to_dot"]
 
 DEFAULT_DECIMALS = 4
 GRAPH_NAME = "backprop"
@@ -40,7 +44,12 @@ _STYLE = {
     "result": "#ffffff",
     "output": "#fff1c9",
     "op": "#f2f2f2",
+    "unknown": "#f6d6d6",  # an op with no known derivative
+    "box": "#eef3e6",  # a collapsed cluster
 }
+# micrograd's draw_dot uses Graphviz's default, 14 pt: the same size keeps text readable on a projector.
+FONT = "Helvetica,Arial,sans-serif"
+FONT_SIZE = "14"
 
 
 def _printable(text: str) -> str:
@@ -81,11 +90,6 @@ def format_number(x: float, decimals: int = DEFAULT_DECIMALS) -> str:
     return f"{x:.{decimals}f}"
 
 
-def drawn_node_count(model: GraphModel) -> int:
-    """Shapes in the drawing: one per Value plus one per op."""
-    return len(model.nodes) + sum(not node.is_leaf for node in model.nodes)
-
-
 def _value_classes(node: Node) -> str:
     kind = "leaf" if node.is_leaf else "result"
     return f"value {kind} output" if node.is_output else f"value {kind}"
@@ -96,98 +100,167 @@ def _value_tooltip(node: Node) -> str:
     return f"{title} ({node.op}): data {node.data!r}, grad {node.grad!r}"
 
 
+def _record(fields: list[str], rankdir: str) -> str:
+    # Braces turn a record's fields 90 degrees: with LR they make a row, as micrograd's do; with TB
+    # the fields already form a row.
+    return "{ " + " | ".join(fields) + " }" if rankdir == "LR" else " | ".join(fields)
+
+
 def build_digraph(
-    model: GraphModel, rankdir: str = "LR", decimals: int = DEFAULT_DECIMALS, fmt: str = "svg"
+    model: GraphModel,
+    rankdir: str = "LR",
+    decimals: int = DEFAULT_DECIMALS,
+    fmt: str = "svg",
+    collapsed: Iterable[str] = (),
 ) -> graphviz.Digraph:
-    """The DOT graph of ``model``; ``rankdir`` is ``LR`` (left to right) or ``TB``."""
+    """The DOT graph of ``model``; ``rankdir`` is ``LR`` (left to right) or ``TB``.
+
+    Clusters are drawn as frames, except those in ``collapsed`` (``engine.drawing.plan``): each of
+    those is one box, with its output's data and grad and the number of values it holds.
+    """
     if rankdir not in ("LR", "TB"):
         raise ValueError(f"rankdir must be 'LR' or 'TB', not {rankdir!r}")
     dot = graphviz.Digraph(
         GRAPH_NAME,
         format=fmt,
-        graph_attr={"rankdir": rankdir, "bgcolor": "transparent", **LAYOUT_LIMITS},
-        node_attr={"fontname": "Helvetica,Arial,sans-serif", "fontsize": "11"},
+        graph_attr={
+            "rankdir": rankdir,
+            "bgcolor": "transparent",
+            **LAYOUT_LIMITS,
+            # dot's older ranking loses edges between clusters and records ("lost edge" errors).
+            **({"newrank": "true"} if model.clusters else {}),
+        },
+        node_attr={"fontname": FONT, "fontsize": FONT_SIZE},
         edge_attr={"arrowsize": "0.6"},
     )
-    for node in model.nodes:
-        fields = [f"data {format_number(node.data, decimals)}", f"grad {format_number(node.grad, decimals)}"]
-        if node.label:
-            fields.insert(0, escape_record_field(node.label))
-        fill = _STYLE["output"] if node.is_output else _STYLE["leaf" if node.is_leaf else "result"]
-        dot.node(
-            node.id,
-            # Braces turn a record's fields 90 degrees: with LR they make a row, as micrograd's do;
-            # with TB the fields already form a row.
-            label="{ " + " | ".join(fields) + " }" if rankdir == "LR" else " | ".join(fields),
-            shape="record",
-            style="filled",
-            fillcolor=fill,
-            id=f"node-{node.id}",
-            **{"class": _value_classes(node)},
-            tooltip=escape_tooltip(_value_tooltip(node)),
-        )
-        if not node.is_leaf:
-            op_name = f"{node.id}op"
-            dot.node(
-                op_name,
-                label=escape_label(node.op_symbol),
-                shape="ellipse",
-                style="filled",
-                fillcolor=_STYLE["op"],
-                margin="0.04,0.02",
-                height="0.3",
-                id=f"op-{node.id}",
-                **{"class": f"op op-{node.op}"},
-                tooltip=escape_tooltip(f"{node.op} ({node.op_symbol}) makes {node.label or node.id}"),
-            )
-            dot.edge(op_name, node.id, id=f"opedge-{node.id}", **{"class": "opedge"})
+    collapsed = set(collapsed)
+    parents = {c.id: c.parent for c in model.clusters}
+    units = visible_unit(model, collapsed, parents)
+    box_name = {c.id: f"box{k}" for k, c in enumerate(model.clusters)}
+    nodes_in: dict[str | None, list[Node]] = {}
+    for node, unit in zip(model.nodes, units):
+        if unit is None:
+            nodes_in.setdefault(node.cluster, []).append(node)
+    children: dict[str | None, list[Cluster]] = {}
+    for c in model.clusters:
+        children.setdefault(c.parent, []).append(c)
+
+    def emit(container: graphviz.Digraph, cluster_id: str | None) -> None:
+        for c in children.get(cluster_id, ()):
+            if c.id in collapsed:
+                _box(container, model, c, box_name[c.id], rankdir, decimals)
+            else:
+                with container.subgraph(name=f"cluster_{box_name[c.id]}") as frame:
+                    frame.attr(
+                        label=escape_label(c.label),
+                        id=escape_label(f"cluster-{c.id}"),
+                        **{"class": f"frame kind-{c.kind}"},
+                        style="rounded,dashed",
+                        color="#9aa5b8",
+                        fontname=FONT,
+                        fontsize=FONT_SIZE,
+                        tooltip=escape_tooltip(f"{c.label}: {c.size} values"),
+                    )
+                    emit(frame, c.id)
+        for node in nodes_in.get(cluster_id, ()):
+            _value_node(container, node, rankdir, decimals)
+
+    emit(dot, None)
+    links: set[tuple[str, str]] = set()
     for edge in model.edges:
-        dot.edge(
-            edge.source,
-            f"{edge.target}op",
-            id=f"edge-{edge.id}",
-            **{"class": "operand"},
-            tooltip=escape_tooltip(
-                f"local grad {edge.local_grad!r}, contribution {edge.contribution!r} "
-                f"(operand {edge.position} of {edge.target})"
-            ),
-        )
+        s, t = int(edge.source[1:]), int(edge.target[1:])
+        su, tu = units[s], units[t]
+        if su is None and tu is None:
+            dot.edge(
+                edge.source,
+                f"{edge.target}op",
+                id=f"edge-{edge.id}",
+                **{"class": "operand"},
+                tooltip=escape_tooltip(
+                    f"local grad {edge.local_grad!r}, contribution {edge.contribution!r} "
+                    f"(operand {edge.position} of {edge.target})"
+                ),
+            )
+            continue
+        if su is not None and su == tu:
+            continue
+        tail = edge.source if su is None else box_name[su]
+        head = f"{edge.target}op" if tu is None else box_name[tu]
+        if (tail, head) not in links:
+            links.add((tail, head))
+            dot.edge(tail, head, id=f"link-{len(links)}", **{"class": "link"})
     return dot
 
 
-def to_dot(model: GraphModel, rankdir: str = "LR", decimals: int = DEFAULT_DECIMALS) -> str:
-    """The DOT source text of ``model``."""
-    return build_digraph(model, rankdir, decimals).source
+def _value_node(container: graphviz.Digraph, node: Node, rankdir: str, decimals: int) -> None:
+    fields = [f"data {format_number(node.data, decimals)}", f"grad {format_number(node.grad, decimals)}"]
+    if node.label:
+        fields.insert(0, escape_record_field(node.label))
+    fill = _STYLE["output"] if node.is_output else _STYLE["leaf" if node.is_leaf else "result"]
+    container.node(
+        node.id,
+        label=_record(fields, rankdir),
+        shape="record",
+        style="filled",
+        fillcolor=fill,
+        id=f"node-{node.id}",
+        **{"class": _value_classes(node)},
+        tooltip=escape_tooltip(_value_tooltip(node)),
+    )
+    if node.is_leaf:
+        return
+    op_name = f"{node.id}op"
+    container.node(
+        op_name,
+        label=escape_label(node.op_symbol),
+        shape="ellipse",
+        style="filled",
+        fillcolor=_STYLE["op"] if node.derivative_known else _STYLE["unknown"],
+        margin="0.04,0.02",
+        height="0.3",
+        id=f"op-{node.id}",
+        **{"class": f"op op-{node.op}"},
+        tooltip=escape_tooltip(f"{node.op} ({node.op_symbol}) makes {node.label or node.id}"),
+    )
+    container.edge(op_name, node.id, id=f"opedge-{node.id}", **{"class": "opedge"})
+
+
+def _box(
+    container: graphviz.Digraph, model: GraphModel, c: Cluster, name: str, rankdir: str, decimals: int
+) -> None:
+    """A collapsed cluster: its label, its output's data and grad, how many values it holds."""
+    fields = [escape_record_field(c.label)]
+    tooltip = f"{c.label}: {c.size} values, collapsed"
+    if c.output is not None:
+        out = model.node(c.output)
+        fields += [f"data {format_number(out.data, decimals)}", f"grad {format_number(out.grad, decimals)}"]
+        tooltip += f"; output data {out.data!r}, grad {out.grad!r}"
+    fields.append(f"{c.size} values")
+    container.node(
+        name,
+        label=_record(fields, rankdir),
+        shape="record",
+        style="filled,rounded,bold",
+        fillcolor=_STYLE["box"],
+        id=escape_label(f"box-{c.id}"),
+        **{"class": f"box kind-{c.kind}"},
+        tooltip=escape_tooltip(tooltip),
+    )
+
+
+def to_dot(
+    model: GraphModel, rankdir: str = "LR", decimals: int = DEFAULT_DECIMALS, collapsed: Iterable[str] = ()
+) -> str:
+    """The DOT source text of ``model`` (``collapsed``: clusters drawn as one box each)."""
+    return build_digraph(model, rankdir, decimals, collapsed=collapsed).source
 
 
 def draw_dot(
-    root: Value, format: str = "svg", rankdir: str = "LR", decimals: int = DEFAULT_DECIMALS
+    root: Any, format: str = "svg", rankdir: str = "LR", decimals: int = DEFAULT_DECIMALS
 ) -> graphviz.Digraph:
     """micrograd's ``draw_dot``: the graph behind ``root`` as a ``graphviz.Digraph`` (shows in Jupyter).
 
+    ``root`` is any micrograd-like Value (ours, the micrograd package's, a student's own class).
     Data and grad are what the Values hold now; call ``root.backward()`` first to see gradients.
     """
     return build_digraph(GraphModel.from_root(root), rankdir, decimals, fmt=format)
-
-
-def layout_size(model: GraphModel) -> int:
-    """Roughly the nodes dot's layout works on: drawn shapes plus one virtual node per rank an edge skips.
-
-    A value used by ops far apart (``x*x*x*...``) makes long edges, and dot's cost grows with their
-    total length, not with the number of shapes. Each value is ranked as late as it can be (just
-    before its first use), which is where dot's ranking puts a value with one use.
-    """
-    rank = [0] * len(model.nodes)  # of each value's record; its op ellipse sits at rank - 1
-    first_use = [0] * len(model.nodes)  # lowest rank among the records of the results using it
-    used = [False] * len(model.nodes)
-    consumers: dict[int, list[int]] = {}
-    for edge in model.edges:
-        consumers.setdefault(int(edge.target[1:]), []).append(int(edge.source[1:]))
-    for node in reversed(model.nodes):  # results before their operands
-        i = node.topo_index
-        rank[i] = first_use[i] - 2 if used[i] else 0
-        for s in consumers.get(i, ()):
-            first_use[s] = min(first_use[s], rank[i]) if used[s] else rank[i]
-            used[s] = True
-    skipped = sum((rank[int(e.target[1:])] - 1) - rank[int(e.source[1:])] - 1 for e in model.edges)
-    return drawn_node_count(model) + skipped

@@ -52,6 +52,8 @@ class ProgramLike(Protocol):
     names: Mapping[str, Any]
     leaf_spans: Mapping[Any, SpanLike]
     prints: list[tuple[int, str]]
+    models: Mapping[str, Any]  # the program's neural-network objects, named and grouped in the graph
+    notices: list[str]
 
 
 @dataclass
@@ -137,18 +139,26 @@ class GraphModel:
     prints: list[tuple[int, str]]
     stats: Stats
     clusters: list[Cluster] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # how the program's text was read, if not as written
 
     @classmethod
     def from_program(cls, program: ProgramLike, check_gradients: bool = False) -> GraphModel:
         """The graph of a program's output, named after the program's variables."""
-        return cls.from_root(
+        from engine.drawing import add_folds
+        from engine.reader import read_graph
+
+        model = read_graph(
             program.output,
-            leaf_spans=program.leaf_spans,
             names=program.names,
             output_name=program.output_name,
             prints=program.prints,
+            spans=program.leaf_spans,
             check_gradients=check_gradients,
+            structure=program.models,
         )
+        add_folds(model, settings.max_render_nodes, settings.max_render_layout_nodes)  # if it needs them
+        model.notices = list(program.notices)
+        return model
 
     @classmethod
     def from_root(

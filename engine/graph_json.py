@@ -33,8 +33,11 @@ def decode_number(value: Any) -> Any:
     return NON_FINITE.get(value, value) if isinstance(value, str) else value
 
 
-def to_json(model: GraphModel, svg_unavailable_reason: str | None = None) -> dict[str, Any]:
-    """The JSON-ready dict of ``model`` (``json.dumps`` it as is)."""
+def to_json(
+    model: GraphModel, svg_unavailable_reason: str | None = None, collapsed: list[str] | None = None
+) -> dict[str, Any]:
+    """The JSON-ready dict of ``model`` (``json.dumps`` it as is); ``collapsed``: the clusters its
+    drawing shows as boxes (``engine.drawing.plan``)."""
     n = encode_number
     used_ops = {node.op for node in model.nodes}
     return {
@@ -95,6 +98,7 @@ def to_json(model: GraphModel, svg_unavailable_reason: str | None = None) -> dic
             for c in model.gradient_check
         ],
         "prints": [{"line": line, "text": text} for line, text in model.prints],
+        "notices": list(model.notices),
         "stats": {"nodes": model.stats.nodes, "edges": model.stats.edges, "depth": model.stats.depth},
         "clusters": [
             {
@@ -107,6 +111,7 @@ def to_json(model: GraphModel, svg_unavailable_reason: str | None = None) -> dic
             }
             for c in model.clusters
         ],
+        "collapsed": list(collapsed or []),
         "ops": {name: rule for name, rule in describe_ops().items() if name in used_ops},
         "svg_available": svg_unavailable_reason is None,
         "svg_unavailable_reason": svg_unavailable_reason,

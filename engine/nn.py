@@ -2,7 +2,8 @@
 
 Additions: the activation is chosen by name (``relu``, ``tanh``, ``sigmoid``, ``linear``) and a
 ``seed`` makes two models built alike identical. ``nonlin=False`` still means linear, as in
-micrograd, and ``MLP`` keeps micrograd's rule that the last layer is linear.
+micrograd, and ``MLP`` keeps micrograd's rule that the last layer is linear. ``MLP.lecture`` builds
+the lecture's model instead: tanh in every layer, the last included, and biases drawn like weights.
 """
 
 from __future__ import annotations
@@ -35,12 +36,13 @@ class Neuron(Module):
         nonlin: bool = True,
         activation: str = "relu",
         rng: random.Random | None = None,
+        random_bias: bool = False,
     ):
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, not {activation!r}")
         rng = rng or random
         self.w = [Value(rng.uniform(-1, 1)) for _ in range(nin)]
-        self.b = Value(0)
+        self.b = Value(rng.uniform(-1, 1) if random_bias else 0)  # the lecture's / micrograd's
         self.nonlin = nonlin
         self.activation = activation if nonlin else "linear"
 
@@ -82,11 +84,26 @@ class Layer(Module):
 class MLP(Module):
     """Layers of sizes ``nouts`` on ``nin`` inputs; every layer but the last is nonlinear."""
 
-    def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu", seed: int | None = None):
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "relu",
+        seed: int | None = None,
+        lecture: bool = False,
+    ):
+        """``lecture=True``: the lecture's model (tanh everywhere, random biases), not micrograd's."""
         rng = random.Random(seed) if seed is not None else None
         sz = [nin] + list(nouts)
         self.layers = [
-            Layer(sz[i], sz[i + 1], nonlin=i != len(nouts) - 1, activation=activation, rng=rng)
+            Layer(
+                sz[i],
+                sz[i + 1],
+                nonlin=lecture or i != len(nouts) - 1,
+                activation="tanh" if lecture else activation,
+                rng=rng,
+                random_bias=lecture,
+            )
             for i in range(len(nouts))
         ]
 

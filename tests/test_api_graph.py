@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import string
 import xml.etree.ElementTree as ET
 
@@ -252,20 +253,39 @@ def test_get_svg_and_dot_for_links():
     assert_error(client.get("/api/graph.dot", params={"source": "a = Value(1.0)", "rankdir": "XX"}), 422)
 
 
-def test_too_big_to_draw_is_413_but_json_works():
-    source = "x = Value(1.0)\ny = " + " + ".join(["x"] * 250)  # 250 values + 249 ops
-    detail = assert_error(post("/api/graph/svg", source=source), 413)
-    assert "JSON" in detail["message"] and "400" in detail["message"]
-    assert_error(client.get("/api/graph.svg", params={"source": source}), 413)
+def folded_boxes(svg: str) -> list[int]:
+    """The node counts written in the fold boxes of a drawing."""
+    pattern = r'<g id="box-F[\d.]+" class="node box kind-fold">.*?(\d+) values<'
+    return [int(n) for n in re.findall(pattern, svg, re.S)]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "x = Value(1.0)\ny = " + " + ".join(["x"] * 250),  # 250 values + 249 ops: over max_render_nodes
+        "x = Value(1.0)\np = " + " * ".join(["x"] * 100),  # few shapes, but long edges (layout size)
+    ],
+)
+def test_too_big_to_draw_whole_is_drawn_folded(source):
     data = graph(source)
-    assert data["svg_available"] is False and "shapes" in data["svg_unavailable_reason"]
-    assert post("/api/graph/dot", source=source).status_code == 200  # DOT is just text
-
-
-def test_layout_too_large_is_413():
-    source = "x = Value(1.0)\np = " + " * ".join(["x"] * 100)
-    detail = assert_error(post("/api/graph/svg", source=source), 413)
-    assert "layout" in detail["message"]
+    assert data["svg_available"] is True and data["svg_unavailable_reason"] is None
+    folds = [c for c in data["clusters"] if c["kind"] == "fold"]
+    assert folds and data["collapsed"] == [c["id"] for c in folds if c["parent"] is None]
+    drawings = post("/api/graph/svg", source=source), client.get("/api/graph.svg", params={"source": source})
+    for response in drawings:
+        assert response.status_code == 200, response.text
+        boxes = folded_boxes(response.text)
+        assert sum(boxes) == len(data["nodes"]) - 1  # every node but the output is in a box, once
+        assert 'id="node-' + data["output"] + '"' in response.text
+    # Opening a fold draws its nodes; asking for too much is a 413 naming the limit.
+    first = folds[0]["id"]
+    svg = post("/api/graph/svg", source=source, expand=[first]).text
+    assert f'id="cluster-{first}"' in svg and f'id="box-{first}"' not in svg
+    everything = [c["id"] for c in data["clusters"]]
+    detail = assert_error(post("/api/graph/svg", source=source, expand=everything), 413)
+    assert "limit of 400" in detail["message"]
+    detail = assert_error(post("/api/graph/svg", source=source, expand=["nope"]), 422)
+    assert "no cluster 'nope'" in detail["message"]
 
 
 def test_busy_and_slow_renderers_are_503(monkeypatch):

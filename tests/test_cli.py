@@ -63,10 +63,11 @@ def test_unknown_extension_and_missing_file_exit_2(capsys, tmp_path):
     assert "missing.py" in capsys.readouterr().err
 
 
-def test_too_large_to_draw_exits_2(capsys):
+def test_too_large_to_draw_whole_is_drawn_folded(capsys):
     source = "x = Value(1.0)\ny = " + " + ".join(["x"] * 250)
-    assert main(["render", source]) == 2
-    assert "JSON" in capsys.readouterr().err
+    assert main(["render", source]) == 0
+    svg = capsys.readouterr().out
+    assert svg.startswith("<?xml") and 'class="node box kind-fold"' in svg
 
 
 def test_console_script_reads_stdin(tmp_path):

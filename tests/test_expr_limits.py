@@ -129,19 +129,30 @@ def test_node_count_stops_as_soon_as_exceeded():
     fits = "a = Value(1.0)\n" + "a = a + 1\n" * 4
     assert run_program(fits, settings=limited(max_nodes=9)).output.data == 5.0
     error = error_of(fits + "a = a + 1\nb = [" + "a, " * 10 + "]", max_nodes=9)
-    assert error.message == "the program makes more than 9 nodes" and (error.line, error.column) == (6, 5)
+    assert error.message == "the program holds more than 9 Values at once" and (error.line, error.column) == (
+        6,
+        5,
+    )
 
 
 def test_node_count_in_a_loop():
     error = error_of("a = Value(1.0)\nfor i in range(10**9):\n  a = a * 1.5", max_nodes=1000)
-    assert error.message == "the program makes more than 1000 nodes" and error.line == 3
+    assert error.message == "the program holds more than 1000 Values at once" and error.line == 3
+
+
+def test_max_nodes_bounds_the_values_alive_not_those_ever_made():
+    # Each iteration builds a new graph and drops the last one, as a training loop does: 3,000
+    # Values made in all, never more than a few alive.
+    source = "for i in range(1000):\n  a = Value(1.0)\n  b = a * 2 + 1\nb.backward()"
+    program = run_program(source, settings=limited(max_nodes=20))
+    assert program.output.data == 3.0
 
 
 def test_models_and_forward_passes_are_sized_before_they_are_made():
     error = error_of("n = MLP(100, [100, 100, 100])", max_nodes=20_000)
     assert (
         error.message
-        == "MLP(...) parameters would make 30300 nodes; the program may make 20000 and has made 0"
+        == "MLP(...) parameters would make 30300 nodes; the program may hold 20000 at once and holds 0"
     )
     assert (error.line, error.column) == (1, 5)
     error = error_of("n = MLP(3, [4, 4, 1])\ny = n([1.0, 2.0, 3.0])", max_nodes=100)

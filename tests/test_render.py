@@ -100,13 +100,14 @@ def test_too_many_shapes_is_refused_before_running_dot():
     for _ in range(10):
         s = s + 1.0
     model = model_of(s)
-    reason = renderer.unavailable_reason(model)
+    reason = renderer.full_drawing_reason(model)
     assert reason is not None and "limit of 10" in reason and "JSON" in reason
     with pytest.raises(TooLargeToDraw) as info:
         renderer.check(model)
     assert info.value.status_code == 413
     assert renderer.renders == 0
-    assert Renderer(Settings()).unavailable_reason(model) is None
+    assert Renderer(Settings()).full_drawing_reason(model) is None
+    assert renderer.unavailable_reason(model) is None  # it still has a drawing: collapsed (folded)
 
 
 def test_long_edges_are_refused_by_layout_size():

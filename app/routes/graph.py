@@ -13,9 +13,8 @@ from fastapi import APIRouter, HTTPException, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
 from app.errors import api_error
-from app.render import renderer
+from app.render import RenderError, renderer
 from app.schemas.graph import ErrorDetail, ErrorResponse, GraphRequest, GraphResponse, GraphRunResponse
-from engine.dot import to_dot
 from engine.export import to_micrograd_script
 from engine.expr import ExprError, NothingToDraw, run_program
 from engine.graph import GraphModel, GraphTooLarge
@@ -73,30 +72,36 @@ def _unavailable_reason(model: GraphModel) -> str | None:
     return renderer.unavailable_reason(model)
 
 
+def graph_response(model: GraphModel, expand: list[str] | None) -> GraphResponse:
+    collapsed = renderer.plan(model, expand).collapsed if model.output is not None else []
+    return GraphResponse.from_model(model, _unavailable_reason(model), collapsed)
+
+
 def graph_json(request: GraphRequest) -> str:
     model = build_graph(request, allow_empty=True)
-    return GraphResponse.from_model(model, _unavailable_reason(model)).model_dump_json()
+    return graph_response(model, request.expand).model_dump_json()
 
 
 def graph_run_json(request: GraphRequest) -> str:
     """``graph_json``, with a program or size error in the body instead of as an HTTP error."""
     try:
         model = build_graph(request, allow_empty=True)
+        graph = graph_response(model, request.expand)
     except HTTPException as exc:
         error = ErrorDetail.model_validate(exc.detail)
         return GraphRunResponse(graph=None, error=error, status=exc.status_code).model_dump_json()
-    graph = GraphResponse.from_model(model, _unavailable_reason(model))
+    except RenderError as exc:
+        error = ErrorDetail(message=exc.message, line=None, column=None)
+        return GraphRunResponse(graph=None, error=error, status=exc.status_code).model_dump_json()
     return GraphRunResponse(graph=graph, error=None, status=200).model_dump_json()
 
 
 def graph_svg(request: GraphRequest) -> str:
-    model = build_graph(request)
-    renderer.check(model)
-    return renderer.svg(to_dot(model, request.rankdir))
+    return renderer.svg(graph_dot(request))
 
 
 def graph_dot(request: GraphRequest) -> str:
-    return to_dot(build_graph(request), request.rankdir)
+    return renderer.dot_source(build_graph(request), request.rankdir, request.expand)
 
 
 def graph_python(request: GraphRequest) -> str:

@@ -89,6 +89,13 @@ class GraphRequest(BaseModel):
     rankdir: Literal["LR", "TB"] = Field(
         default="LR", description="Drawing direction: left to right or top to bottom (SVG/DOT only)."
     )
+    expand: list[Annotated[str, Field(max_length=200)]] | None = Field(
+        default=None,
+        max_length=settings.max_render_nodes,
+        description="Cluster ids (see 'clusters') to draw open; every other cluster is drawn as one "
+        "box (the parents of those named open too). Null: the server collapses just enough to fit "
+        "the render limit (max_render_nodes) and says what in 'collapsed'. Over the limit: 413.",
+    )
 
 
 class SpanOut(BaseModel):
@@ -206,8 +213,10 @@ _A_PLUS_A = {
     "backward_order": ["n1", "n0"],
     "gradient_check": None,
     "prints": [],
+    "notices": [],
     "stats": {"nodes": 2, "edges": 2, "depth": 1},
     "clusters": [],
+    "collapsed": [],
     "ops": {"add": {"symbol": "+", "title": "addition", "formula": "out = a + b",
                     "derivative": "∂out/∂a = 1    ∂out/∂b = 1"}},
     "svg_available": True,
@@ -232,18 +241,28 @@ class GraphResponse(BaseModel):
         description="One entry per leaf when check_gradients was asked for, else null."
     )
     prints: list[PrintOut] = Field(description="What print(...) calls in the program wrote.")
+    notices: list[str] = Field(
+        description="How the program was read when not as written: curly quotes and non-breaking "
+        "spaces pasted from a web page read as the plain characters."
+    )
     stats: StatsOut
     clusters: list[ClusterOut] = Field(
         description="Groups the drawing can collapse: neurons, layers, datapoints, loss terms, folds."
     )
     ops: dict[str, OpRuleOut] = Field(description="The rules of each op in the graph, by op name.")
+    collapsed: list[str] = Field(
+        description="Clusters the SVG/DOT drawing shows as one box each: with expand null, those the "
+        "server collapsed to fit the render limit; else every cluster not asked open."
+    )
     svg_available: bool = Field(description="Whether /api/graph/svg will draw this graph.")
     svg_unavailable_reason: str | None
 
     @classmethod
-    def from_model(cls, model: GraphModel, svg_unavailable_reason: str | None) -> GraphResponse:
+    def from_model(
+        cls, model: GraphModel, svg_unavailable_reason: str | None, collapsed: list[str] | None = None
+    ) -> GraphResponse:
         """Validate ``engine.graph_json.to_json``: the one definition of this JSON."""
-        return cls.model_validate(to_json(model, svg_unavailable_reason))
+        return cls.model_validate(to_json(model, svg_unavailable_reason, collapsed))
 
 
 class GraphRunResponse(BaseModel):

@@ -41,8 +41,38 @@ _SYNTAX_NAMES = {
 }  # fmt: skip
 
 
-def parse_program(source: str, settings: Settings) -> tuple[ast.Module, Positions]:
-    """The checked AST of ``source`` (and its positions), or an ``ExprError`` saying where and why not."""
+# Characters a web page or a word processor puts where Python has plain ones.
+TYPOGRAPHIC = {
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"',  # “ ” „ ″
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u2032": "'",  # ‘ ’ ‚ ′
+    "\u00a0": " ", "\u202f": " ", "\u2007": " ", "\u2009": " ", "\u200a": " ", "\u3000": " ",
+    "\u2212": "-",  # minus sign
+}  # fmt: skip
+_TYPOGRAPHIC = str.maketrans(TYPOGRAPHIC)
+
+
+def plain_source(source: str) -> tuple[str, str | None]:
+    """``source`` with typographic quotes, spaces and minus signs as the plain characters, and a
+    notice saying where, when it had any; else ``source`` itself and None."""
+    plain = source.translate(_TYPOGRAPHIC)
+    if plain == source:
+        return source, None
+    index = next(i for i, (a, b) in enumerate(zip(source, plain)) if a != b)
+    line, column = position_of_index(source, index)
+    found = sorted({ch for ch in source if ch in TYPOGRAPHIC}, key=source.index)
+    shown = " ".join(f"U+{ord(ch):04X}" for ch in found)
+    return plain, (
+        f"line {line}, column {column}: typographic characters ({shown}), as pasted from a web page, "
+        "were read as plain quotes, spaces and minus signs"
+    )
+
+
+def parse_program(source: str, settings: Settings) -> tuple[ast.Module, Positions, str | None]:
+    """The checked AST of ``source``, its positions and a notice (or None), or an ``ExprError``.
+
+    A program that only parses once its curly quotes and non-breaking spaces are read as the plain
+    characters is read that way, with a notice.
+    """
     if len(source) > settings.max_source_chars:
         line, column = position_of_index(source, settings.max_source_chars)
         raise ExprError(
@@ -50,10 +80,17 @@ def parse_program(source: str, settings: Settings) -> tuple[ast.Module, Position
             line,
             column,
         )
-    tree = _parse(source)
+    notice = None
+    try:
+        tree = _parse(source)
+    except ExprError:
+        plain, notice = plain_source(source)
+        if notice is None:
+            raise
+        source, tree = plain, _parse(plain)  # same length: lines and columns are unchanged
     positions = Positions(source)
     check_tree(tree, positions, settings)
-    return tree, positions
+    return tree, positions, notice
 
 
 def _parse(source: str) -> ast.Module:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import random
 import time
+import weakref
 from itertools import count as counter
 from typing import Any
 
@@ -40,7 +41,8 @@ class Interpreter:
         self.loop_names: set[str] = set()  # variables last bound by a for loop, not an assignment
         self.assigned: dict[str, int] = {}  # variable -> when it was last assigned
         self._clock = counter()
-        self.leaf_spans: dict[Value, Span] = {}
+        # Weak: a Value the program dropped (last iteration's graph) is freed and no longer counts.
+        self.leaf_spans: weakref.WeakKeyDictionary[Value, Span] = weakref.WeakKeyDictionary()
         self.prints: list[tuple[int, str]] = []
         self._print_chars = 0
         self.backward_value: Value | None = None
@@ -48,8 +50,10 @@ class Interpreter:
         self.final_value: Any = None  # a bare expression as the last statement, as in a notebook cell
         self.final_node: ast.expr | None = None
         self.data_written = False
+        # MLP/Layer/Neuron are the lecture's (tanh everywhere) until micrograd.nn is imported.
+        self.lecture_nn = True
         self.steps = 0
-        self.seen: set[Value] = set()
+        self.seen: weakref.WeakSet[Value] = weakref.WeakSet()  # the program's Values still alive
         self.current: ast.stmt | None = None  # the statement running: where errors without a node point
         self.here: ast.AST | None = None  # the operation running in it, if known (a leaf's op)
 
@@ -75,7 +79,11 @@ class Interpreter:
             raise self.error(f"the program took longer than {self.settings.max_eval_seconds:g} s", node)
 
     def count(self, value: Value, node: ast.AST | None) -> Value:
-        """Count the Values ``value`` brought into being (those not seen before) against max_nodes."""
+        """Count the Values ``value`` brought into being (those not seen before) against max_nodes.
+
+        max_nodes bounds the Values alive at once: the graph of a training loop's last step is
+        freed (reference counting: Values hold no cycles) when the next step replaces it.
+        """
         stack = [value]
         while stack:
             v = stack.pop()
@@ -83,7 +91,9 @@ class Interpreter:
                 continue
             self.seen.add(v)
             if len(self.seen) > self.settings.max_nodes:
-                raise self.error(f"the program makes more than {self.settings.max_nodes} nodes", node)
+                raise self.error(
+                    f"the program holds more than {self.settings.max_nodes} Values at once", node
+                )
             stack.extend(v._prev)
         if time.monotonic() > self.deadline:
             raise self.error(f"the program took longer than {self.settings.max_eval_seconds:g} s", node)
@@ -97,8 +107,8 @@ class Interpreter:
         """Refuse before making ``nodes`` Values at once (a model, a forward pass) if they would not fit."""
         if len(self.seen) + nodes > self.settings.max_nodes:
             raise self.error(
-                f"{what} would make {nodes} nodes; the program may make {self.settings.max_nodes} "
-                f"and has made {len(self.seen)}",
+                f"{what} would make {nodes} nodes; the program may hold {self.settings.max_nodes} "
+                f"at once and holds {len(self.seen)}",
                 node,
             )
 
@@ -208,12 +218,17 @@ class Interpreter:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name in library.MODULES:
-                    name = alias.asname or "micrograd"
-                    self.env[name] = library.MODULES[alias.name if alias.asname else "micrograd"]
+                    top = alias.name.split(".")[0]  # import micrograd.nn binds micrograd
+                    self.env[alias.asname or top] = library.MODULES[alias.name if alias.asname else top]
+                    self.lecture_nn &= alias.name not in library.PACKAGE_NN
             return
         module = library.MODULES.get(node.module or "") if node.level == 0 else None
         if module is None:
             return
+        if node.module == "micrograd.nn" or (
+            node.module == "micrograd" and any(a.name == "nn" for a in node.names)
+        ):
+            self.lecture_nn = False
         for alias in node.names:
             if alias.name == "*":
                 self.env.update(module.members)

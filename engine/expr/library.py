@@ -245,6 +245,14 @@ def _activation(call: Call, args: dict[str, tuple[Any, ast.expr]]) -> dict[str, 
     return options
 
 
+def _module_options(interp: Interpreter, call: Call, args: dict[str, tuple[Any, ast.expr]]) -> dict[str, Any]:
+    """A Layer's or Neuron's options: the lecture's (tanh, random bias) unless micrograd.nn was imported."""
+    options = _activation(call, args)
+    if interp.lecture_nn and not options:
+        return {"activation": "tanh", "random_bias": True}
+    return options
+
+
 def _mlp(interp: Interpreter, call: Call) -> MLP:
     args = call.bind(("nin", "nouts", "activation", "seed"), required=2)
     nin = _whole(args["nin"][0], "MLP()'s number of inputs", 1)
@@ -254,7 +262,9 @@ def _mlp(interp: Interpreter, call: Call) -> MLP:
     sizes = [nin] + [_whole(n, "a layer size", 1) for n in nouts]
     interp.reserve(sum((a + 1) * b for a, b in pairwise(sizes)), "MLP(...) parameters", call.node)
     seed = args["seed"][0] if "seed" in args else interp.rng.randrange(2**32)
-    model = MLP(nin, list(nouts), seed=_whole(seed, "MLP()'s seed"), **_activation(call, args))
+    options = _activation(call, args)
+    lecture = interp.lecture_nn and not options  # the lecture's model unless micrograd.nn's was imported
+    model = MLP(nin, list(nouts), seed=_whole(seed, "MLP()'s seed"), lecture=lecture, **options)
     interp.count_all(model.parameters(), call.node)
     return model
 
@@ -264,7 +274,7 @@ def _layer(interp: Interpreter, call: Call) -> Layer:
     nin = _whole(args["nin"][0], "Layer()'s number of inputs", 1)
     nout = _whole(args["nout"][0], "Layer()'s number of neurons", 1)
     interp.reserve((nin + 1) * nout, "Layer(...) parameters", call.node)
-    layer = Layer(nin, nout, rng=interp.rng, **_activation(call, args))
+    layer = Layer(nin, nout, rng=interp.rng, **_module_options(interp, call, args))
     interp.count_all(layer.parameters(), call.node)
     return layer
 
@@ -273,9 +283,32 @@ def _neuron(interp: Interpreter, call: Call) -> Neuron:
     args = call.bind(("nin", "nonlin", "activation"), required=1)
     nin = _whole(args["nin"][0], "Neuron()'s number of inputs", 1)
     interp.reserve(nin + 1, "Neuron(...) parameters", call.node)
-    neuron = Neuron(nin, rng=interp.rng, **_activation(call, args))
+    neuron = Neuron(nin, rng=interp.rng, **_module_options(interp, call, args))
     interp.count_all(neuron.parameters(), call.node)
     return neuron
+
+
+def _seed(interp: Interpreter, call: Call) -> None:
+    (value, _) = call.bind(("a",), required=1)["a"]
+    if not (is_number(value) or isinstance(value, str)):
+        raise ExprError(f"random.seed() needs a number or a string, not {describe(value)}")
+    interp.rng.seed(value)
+
+
+def _uniform(interp: Interpreter, call: Call) -> float:
+    args = call.bind(("a", "b"), required=2)
+    return interp.rng.uniform(_number(args["a"][0], "uniform()'s a"), _number(args["b"][0], "uniform()'s b"))
+
+
+def _random(interp: Interpreter, call: Call) -> float:
+    call.bind((), required=0)
+    return interp.rng.random()
+
+
+def _gauss(interp: Interpreter, call: Call) -> float:
+    args = call.bind(("mu", "sigma"), required=0)
+    mu = _number(args.get("mu", (0.0, None))[0], "gauss()'s mu")
+    return interp.rng.gauss(mu, _number(args.get("sigma", (1.0, None))[0], "gauss()'s sigma"))
 
 
 BUILTINS: dict[str, Builtin] = {
@@ -299,11 +332,19 @@ ALLOWED_FUNCTIONS = ", ".join(BUILTINS)
 
 _ENGINE = Namespace("micrograd.engine", {"Value": BUILTINS["Value"]})
 _NN = Namespace("micrograd.nn", {name: BUILTINS[name] for name in ("Neuron", "Layer", "MLP")})
+# Python's random, on the program's own generator: the same seed gives the same numbers (and weights).
+_RANDOM = Namespace(
+    "random",
+    {b.name: b for b in (Builtin("seed", _seed), Builtin("uniform", _uniform), Builtin("random", _random),
+                         Builtin("gauss", _gauss))},
+)  # fmt: skip
 MODULES: dict[str, Namespace] = {
     "micrograd": Namespace("micrograd", {"engine": _ENGINE, "nn": _NN}),
     "micrograd.engine": _ENGINE,
     "micrograd.nn": _NN,
+    "random": _RANDOM,
 }
+PACKAGE_NN = ("micrograd", "micrograd.nn")  # importing these means micrograd's own Neuron/Layer/MLP
 
 
 # ---------------------------------------------------------------- modules: calls

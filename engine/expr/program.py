@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from engine.expr.check import parse_program
@@ -23,10 +24,11 @@ class Program:
     output: Value  # the chosen output node; its graph holds a fresh backward pass
     output_name: str | None  # the variable the output is bound to, if any
     names: dict[str, Value | float]  # final variables that hold a Value or a number (loop variables left out)
-    leaf_spans: dict[Value, Span] = field(default_factory=dict)  # leaves made from number literals
+    leaf_spans: Mapping[Value, Span] = field(default_factory=dict)  # leaves made from number literals
     prints: list[tuple[int, str]] = field(default_factory=list)  # (line, text) of each print(...)
     backward_called: bool = False
     models: dict[str, MLP | Layer | Neuron] = field(default_factory=dict)  # named and grouped in the graph
+    notices: list[str] = field(default_factory=list)  # how the text was read, when not as written
 
 
 def run_program(source: str, output: str | None = None, settings: Settings = default_settings) -> Program:
@@ -38,11 +40,12 @@ def run_program(source: str, output: str | None = None, settings: Settings = def
     started = time.monotonic()
     if not isinstance(source, str):
         raise ExprError(f"the program must be text, not {type(source).__name__}")
-    tree, positions = parse_program(source, settings)
+    tree, positions, notice = parse_program(source, settings)
     interp = Interpreter(positions, settings, started)
     try:
         interp.run(tree)
         program = _finish(interp, output)
+        program.notices = [notice] if notice else []
         if interp.data_written:  # a .data was set after use: recompute, so data and grads agree
             program.output.forward()
         program.output.backward(zero_grad=True)
