@@ -19,7 +19,7 @@ define apt_install
 	  || { echo "Could not install '$(2)': please install it with your package manager." >&2; exit 1; }; }
 endef
 
-.PHONY: run test lint bench graphviz chromium clean
+.PHONY: run test lint bench graphviz chromium pyodide clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,10 +33,10 @@ graphviz:
 chromium:
 	$(call apt_install,chromium,chromium fonts-dejavu-core)
 
-run: $(STAMP) graphviz
+run: $(STAMP) graphviz pyodide
 	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT)
 
-test: $(STAMP) graphviz chromium
+test: $(STAMP) graphviz chromium pyodide
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -50,6 +50,29 @@ bench: $(STAMP) graphviz
 	$(BIN)/python bench/train.py
 	$(BIN)/python bench/boundary.py
 	$(BIN)/python bench/sessions.py
+
+# Pyodide (CPython in WebAssembly) for the playground's Python mode, from the npm registry by name,
+# version and checksum, into static/vendor/pyodide (gitignored, about 13 MB). Only the files that
+# loadPyodide fetches are kept; the page then needs no internet. A wheel build must run this first.
+PYODIDE_VERSION   := 314.0.7
+PYODIDE_INTEGRITY := sha512-0YvXxEhfEdpLfb/XkM2BFAeMROq0iMUX2bzzH9pOttyMcWkwq+HbE5uyuGD82LN7y2q+SNvi/6V5JEsOlD2R1A==
+PYODIDE_DIR       := static/vendor/pyodide
+PYODIDE_FILES     := pyodide.mjs pyodide.asm.mjs pyodide.asm.wasm python_stdlib.zip pyodide-lock.json
+PYODIDE_STAMP     := $(PYODIDE_DIR)/.installed-$(PYODIDE_VERSION)
+
+pyodide: $(PYODIDE_STAMP)
+
+$(PYODIDE_STAMP):
+	$(call apt_install,npm,npm)
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	  echo "Fetching pyodide@$(PYODIDE_VERSION) from the npm registry ..."; \
+	  (cd "$$tmp" && npm pack --silent pyodide@$(PYODIDE_VERSION) >/dev/null); \
+	  got="sha512-$$($(PYTHON) -c 'import base64, hashlib, sys; print(base64.b64encode(hashlib.sha512(open(sys.argv[1], "rb").read()).digest()).decode())' "$$tmp/pyodide-$(PYODIDE_VERSION).tgz")"; \
+	  if [ "$$got" != "$(PYODIDE_INTEGRITY)" ]; then echo "pyodide-$(PYODIDE_VERSION).tgz: checksum mismatch ($$got)" >&2; exit 1; fi; \
+	  tar -xzf "$$tmp/pyodide-$(PYODIDE_VERSION).tgz" -C "$$tmp" $(addprefix package/,$(PYODIDE_FILES)); \
+	  rm -f $(PYODIDE_DIR)/.installed-*; \
+	  cp $(addprefix "$$tmp"/package/,$(PYODIDE_FILES)) $(PYODIDE_DIR)/
+	@touch $@
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
 from app.errors import ApiError, api_error_handler, validation_error_handler
-from app.routes import graph, pages, rooms, sessions
+from app.routes import graph, pages, pyodide, rooms, sessions
 from app.sessions.lifespan import lifespan
 from app.web import static_files
 
@@ -32,3 +32,4 @@ app.include_router(pages.router)
 app.include_router(graph.router)
 app.include_router(sessions.router)
 app.include_router(rooms.router)
+app.include_router(pyodide.router)
