@@ -75,6 +75,9 @@ class Settings:
     compiled_cache_entries: int = 32  # captured programs an executor keeps (one per model structure + loss)
     compiled_predict_rows: int = 1_024  # rows per vectorized predict chunk (bounds memory on big grids)
 
+    # Playground Python mode (the program runs in the browser's Pyodide worker, never on the server)
+    python_run_seconds: float = 5.0  # a program still running then is stopped (its worker is terminated)
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         """Defaults, overridden by any ``BACKPROP_LAB_*`` variables present."""

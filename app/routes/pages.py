@@ -13,7 +13,9 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/", response_class=HTMLResponse)
 def playground(request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "playground.html", {"active": "playground"})
+    return templates.TemplateResponse(
+        request, "playground.html", {"active": "playground", "limits": settings}
+    )
 
 
 @router.get("/train", response_class=HTMLResponse)

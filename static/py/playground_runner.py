@@ -90,7 +90,7 @@ def install() -> None:
         sys.meta_path.insert(0, _Unavailable())
     sys.modules.setdefault("graphviz", _graphviz_stand_in())
     # Import the engine now, so the first run does not pay for it.
-    import engine.graph_json  # noqa: F401
+    import engine.graph_json
     import engine.reader  # noqa: F401
     import micrograd.nn  # noqa: F401
 
@@ -255,6 +255,32 @@ def _draw_dot(root: Any, *args: Any, **kwargs: Any) -> Any:
     return root
 
 
+def _predefined() -> dict[str, Any]:
+    """What lab-mode programs use without importing it, so they run in Python mode unchanged.
+
+    A program's own ``class Value`` (or import) simply replaces these.
+    """
+    from engine.nn import MLP, Layer, Neuron
+    from engine.value import Value
+
+    def op(name: str) -> Callable[[Any], Any]:
+        def apply(x: Any) -> Any:
+            return getattr(x if _is_value_like(x) else Value(x), name)()
+
+        apply.__name__ = name
+        return apply
+
+    names: dict[str, Any] = {
+        "Value": Value,
+        "Neuron": Neuron,
+        "Layer": Layer,
+        "MLP": MLP,
+        "draw_dot": _draw_dot,
+    }
+    names.update((name, op(name)) for name in ("relu", "tanh", "exp", "log", "sigmoid"))
+    return names
+
+
 def _error_from(exc: BaseException) -> ProgramError:
     """The message and the program line/column of an exception raised while running."""
     if isinstance(exc, SyntaxError) and exc.filename == PROGRAM:
@@ -288,7 +314,7 @@ def _execute(source: str, prints: _Prints) -> tuple[dict[str, Any], Any, Any, di
         raise _error_from(exc) from None
     spans = _literal_leaves(tree)
     last = _split_last_expression(tree)
-    namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": __builtins__, "draw_dot": _draw_dot}
+    namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": __builtins__, **_predefined()}
     stdout = sys.stdout
     sys.stdout = prints
     try:
@@ -320,7 +346,6 @@ def _variables(namespace: dict[str, Any]) -> dict[str, Any]:
         for name, value in namespace.items()
         if not name.startswith("_")
         and not isinstance(value, types.ModuleType | type | types.FunctionType | types.BuiltinFunctionType)
-        and name != "draw_dot"
     }
 
 
@@ -332,14 +357,18 @@ def _describe(
     spans: dict[str, _Span],
     prints: list[tuple[int, str]],
     check_gradients: bool,
-) -> dict[str, Any] | None:
+) -> tuple[dict[str, Any] | None, str | None]:
+    """The graph JSON of the output the reader picks (None: nothing to draw), and why there is no
+    gradient check when it is over its limit."""
     from engine.graph_json import to_json
     from engine.reader import pick_output, read_graph
+
+    from engine.graph import GraphTooLarge, check_leaf_gradients
 
     variables = _variables(namespace)
     choice = pick_output(variables, output=output, backward=backward, last_expression=last)
     if choice is None:
-        return None
+        return None, None
     leaf_spans = {
         variables[name]: span
         for name, span in spans.items()
@@ -351,26 +380,57 @@ def _describe(
         output_name=choice.name,
         prints=prints,
         spans=leaf_spans,
-        check_gradients=check_gradients,
     )
-    return to_json(model)
+    if choice.value is not backward:
+        _backprop(model)
+    note = None
+    if check_gradients:
+        try:
+            model.gradient_check = check_leaf_gradients(model)
+        except GraphTooLarge as exc:
+            note = f"Skipped for this graph: {exc}."
+    return to_json(model), note
+
+
+def _backprop(model: Any) -> None:
+    """Fill in every grad as d(output)/d(node) on the model itself, as ``output.backward()`` would.
+
+    For an output the program did not call ``.backward()`` on (a chosen "Backprop from" variable,
+    or a program without a backward pass): its own grads would belong to another output, or be 0.
+    The program's Values are not touched. An op without a known derivative passes nothing back.
+    """
+    grads = [0.0] * len(model.nodes)
+    grads[int(model.output[1:])] = 1.0
+    into: list[list[Any]] = [[] for _ in model.nodes]
+    for edge in model.edges:
+        into[int(edge.target[1:])].append(edge)
+    for node in reversed(model.nodes):
+        g = grads[node.topo_index]
+        for edge in into[node.topo_index]:
+            if edge.local_grad is not None:
+                edge.contribution = g * edge.local_grad
+                grads[int(edge.source[1:])] += edge.contribution
+    for node, g in zip(model.nodes, grads):
+        node.grad = g
 
 
 def run(source: str, output: str | None = None, check_gradients: bool = True) -> str:
     """Run a program; the JSON the page reads:
 
     ``{"graph": <graph JSON> | null, "prints": [{"line", "text"}], "error": {"message", "line",
-    "column", "kind"} | null, "timings": {"run_ms", "read_ms"}}``. ``error.kind`` is "program" (its
-    line and column say where), "output" (the chosen output is not a variable) or "graph" (it cannot
-    be read or is over a limit). No graph and no error: the program made nothing to draw.
+    "column", "kind"} | null, "gradient_check_note": str | null, "timings": {"run_ms", "read_ms"}}``.
+    ``error.kind`` is "program" (its line and column say where), "output" (the chosen output is not
+    a variable) or "graph" (it cannot be read or is over a limit). No graph and no error: the
+    program made nothing to draw.
     """
-    from engine.graph import GraphTooLarge
     from engine.reader import GraphReadError, OutputError
+
+    from engine.graph import GraphTooLarge
     from engine.settings import settings
 
     started = time.perf_counter()
     prints = _Prints(settings.max_print_chars)
-    answer: dict[str, Any] = {"graph": None, "prints": [], "error": None, "timings": {}}
+    answer: dict[str, Any] = {"graph": None, "prints": [], "error": None, "gradient_check_note": None}
     try:
         namespace, last, backward, spans = _execute(source, prints)
     except ProgramError as exc:
@@ -381,7 +441,8 @@ def run(source: str, output: str | None = None, check_gradients: bool = True) ->
     ran = time.perf_counter()
     if namespace is not None:
         try:
-            answer["graph"] = _describe(namespace, output, last, backward, spans, lines, check_gradients)
+            graph, note = _describe(namespace, output, last, backward, spans, lines, check_gradients)
+            answer["graph"], answer["gradient_check_note"] = graph, note
         except OutputError as exc:
             answer["error"] = {"message": str(exc), "line": None, "column": None, "kind": "output"}
         except (GraphReadError, GraphTooLarge) as exc:

@@ -19,7 +19,7 @@ async function post(path, body, signal, accept) {
     response = await fetch(path, {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: accept },
-      body: JSON.stringify(body),
+      body: typeof body === "string" ? body : JSON.stringify(body),
       signal,
     });
   } catch (err) {
@@ -45,7 +45,7 @@ async function toApiError(response) {
 }
 
 /** Decode the non-finite strings into numbers, once, so the rest of the page sees plain numbers. */
-function decodeGraph(graph) {
+export function decodeGraph(graph) {
   for (const node of graph.nodes) {
     node.data = num(node.data);
     node.grad = num(node.grad);
@@ -87,4 +87,15 @@ export async function fetchExport(kind, body) {
   const accept = { svg: "image/svg+xml", dot: "text/vnd.graphviz", python: "text/x-python" }[kind];
   const response = await post(`/api/graph/${kind}`, body, undefined, accept);
   return response.blob();
+}
+
+/**
+ * POST /api/graph/draw: a graph the page already has (Python mode's, as JSON text) drawn by the
+ * server: "svg" (text), "dot" (text) or "json" (the graph as the server checked it).
+ */
+export async function fetchDrawing(graphJson, { rankdir = "LR", format = "svg" } = {}, signal) {
+  const accept = { svg: "image/svg+xml", dot: "text/vnd.graphviz", json: "application/json" }[format];
+  const query = new URLSearchParams({ rankdir, format });
+  const response = await post(`/api/graph/draw?${query}`, graphJson, signal, accept);
+  return response.text();
 }

@@ -1,7 +1,5 @@
 // Share (a link holding the program) and Export (SVG, DOT, JSON, micrograd script downloads).
 
-import { fetchExport } from "./api.js";
-
 const FILES = {
   svg: "backprop-graph.svg",
   dot: "backprop-graph.dot",
@@ -20,21 +18,9 @@ function download(blob, filename) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-/** Download one export of the current program; JSON comes from /api/graph as the server sent it. */
-export async function exportAs(kind, body) {
-  let blob;
-  if (kind === "json") {
-    const response = await fetch("/api/graph", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ ...body, check_gradients: false }),
-    });
-    if (!response.ok) throw new Error(`The server answered ${response.status}`);
-    blob = new Blob([JSON.stringify(await response.json(), null, 2)], { type: "application/json" });
-  } else {
-    blob = await fetchExport(kind, body);
-  }
-  download(blob, FILES[kind]);
+/** Download one export of the current program from `source` (sources.js: the mode's own way). */
+export async function exportAs(kind, source, body) {
+  download(await source.blob(kind, body), FILES[kind]);
 }
 
 /** Copy text to the clipboard; false when the browser refuses (plain http on a LAN, say). */
@@ -94,4 +80,62 @@ export class Menu {
     this.button.setAttribute("aria-expanded", "false");
     if (returnFocus) this.button.focus();
   }
+}
+
+/** The Share popover under its button: the link, selected and copied when it opens. */
+export class SharePopover {
+  /** @param {{button: HTMLElement, pop: HTMLElement, input: HTMLInputElement, note: HTMLElement, copy: HTMLElement}} els */
+  constructor(els, linkFor) {
+    this.els = els;
+    this.linkFor = linkFor;
+    els.button.addEventListener("click", () => (els.pop.hidden ? this.open() : this.close()));
+    els.copy.addEventListener("click", async () => {
+      els.input.select();
+      const copied = await copyText(els.input.value);
+      els.note.textContent = copied ? "Copied to the clipboard." : "Press Ctrl+C to copy the selected link.";
+    });
+    document.addEventListener("pointerdown", (e) => {
+      if (!els.pop.hidden && !els.pop.contains(e.target) && !els.button.contains(e.target)) this.close(false);
+    });
+  }
+
+  async open() {
+    const { button, pop, input, note } = this.els;
+    const url = this.linkFor();
+    input.value = url;
+    pop.hidden = false;
+    button.setAttribute("aria-expanded", "true");
+    const rect = button.getBoundingClientRect();
+    pop.style.top = `${rect.bottom + 8}px`;
+    pop.style.right = `${Math.max(8, window.innerWidth - rect.right)}px`;
+    input.focus();
+    input.select();
+    const copied = await copyText(url);
+    const what = "The program is in the link itself: anyone who opens it sees this graph.";
+    note.textContent = copied ? `Copied to the clipboard. ${what}` : `Press Ctrl+C to copy. ${what}`;
+  }
+
+  /** Close it; false when it was not open (so Escape can close the next thing). */
+  close(returnFocus = true) {
+    if (this.els.pop.hidden) return false;
+    this.els.pop.hidden = true;
+    this.els.button.setAttribute("aria-expanded", "false");
+    if (returnFocus) this.els.button.focus();
+    return true;
+  }
+}
+
+/** A short message at the bottom of the screen. */
+export function toast(text) {
+  let el = document.getElementById("toast");
+  if (!el) {
+    el = document.createElement("div");
+    Object.assign(el, { id: "toast", className: "toast" });
+    el.setAttribute("role", "status");
+    document.body.appendChild(el);
+  }
+  el.textContent = text;
+  el.classList.add("show");
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => el.classList.remove("show"), 2600);
 }

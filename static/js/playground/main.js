@@ -1,19 +1,23 @@
 // The playground page: wires the editor, the graph, the side panel, the stepper and the URL together.
 //
-// One run = POST /api/graph (numbers, orders, gradient check), then, only when the graph's shape
-// changed, POST /api/graph/svg (the drawing). When only numbers changed (a leaf was nudged), they
-// are written into the drawing in place, so the layout, pan and zoom stay where they are.
+// One run = the numbers (from the server in lab mode, from Python in the browser in Python mode:
+// sources.js), then, only when the graph's shape changed, the drawing (the server's SVG). When only
+// numbers changed (a leaf was nudged), they are written into the drawing in place, so the layout,
+// pan and zoom stay where they are.
 
-import { ApiError, fetchGraph, fetchSvg } from "./api.js";
+import { ApiError } from "./api.js";
 import { $, $$, h, isTyping, replaceChildren } from "./dom.js";
 import { Editor } from "./editor.js";
 import { EXAMPLES } from "./examples.js";
-import { copyText, exportAs, Menu } from "./export.js";
+import { exportAs, Menu, SharePopover, toast } from "./export.js";
 import { fmt } from "./format.js";
 import { GraphView, READABLE_TEXT_PX } from "./graph-view.js";
+import { MODES, needsPython, rememberedMode, rememberMode } from "./mode.js";
 import { renderNodeTable } from "./node-table.js";
 import { findLiteral, formatLiteral, nudge } from "./nudge.js";
 import { Panel } from "./panel.js";
+import { PythonRunner } from "./python-runner.js";
+import { LabSource, PythonSource } from "./sources.js";
 import { Stepper } from "./stepper.js";
 import { readState, shareUrl, writeState } from "./url.js";
 
@@ -42,6 +46,7 @@ const state = {
   rerun: false,
   autoTimer: null,
   source: "", // the program of state.graph
+  mode: "lab", // "lab" | "python" (mode.js)
 };
 
 const els = {
@@ -100,12 +105,21 @@ const panel = new Panel(els.panel, $("#node-panel-body"), {
   onLeafReset: (id) => state.baseline && setLeaf(id, state.baseline.x0),
 });
 
+const grid = $("#pg-grid");
+const python = new PythonRunner({
+  bundleUrl: grid.dataset.pythonBundle,
+  timeLimitSeconds: Number(grid.dataset.pythonSeconds),
+  onStatus: (status) => showPythonStatus(status),
+});
+const sources = { lab: new LabSource(), python: new PythonSource(python) };
+
 const stepper = new Stepper({
   onChange: (step) => view.setStep(step),
   onCaption: (text, progress) => {
     els.caption.textContent = text;
     els.progress.style.width = `${Math.round(progress * 100)}%`;
     $("#step-exit").hidden = !stepper.active;
+    $("#step-btn").disabled = stepper.atEnd; // the end of the pass: Reset or Play starts over
   },
   onPlaying: (playing) => {
     els.playBtn.setAttribute("aria-pressed", String(playing));
@@ -135,12 +149,13 @@ async function run() {
   const busyTimer = setTimeout(() => (els.busy.hidden = false), BUSY_AFTER_MS);
   const source = editor.getValue();
   const body = { source, output: state.output, rankdir: state.rankdir };
+  const source_ = sources[state.mode];
   let outcome = "error";
   try {
-    const graph = await loadGraph(body);
-    await show(graph, body);
+    const graph = await loadGraph(source_, body);
+    await show(source_, graph, body);
     clearError();
-    writeState({ source, output: state.output, rankdir: linkedRankdir() });
+    writeState(linkState());
     outcome = "ok";
   } catch (err) {
     showError(err);
@@ -158,21 +173,18 @@ async function run() {
   }
 }
 
-/** The graph with a gradient check; without it when the check alone is over its limit. */
-async function loadGraph(body) {
-  state.gradientCheckNote = null;
+/** The graph from the mode's source; a chosen output that is gone falls back to the last value. */
+async function loadGraph(source, body) {
   try {
-    return await fetchGraph({ ...body, check_gradients: true });
+    const { graph, gradientCheckNote } = await source.graph(body);
+    state.gradientCheckNote = gradientCheckNote;
+    return graph;
   } catch (err) {
-    if (err instanceof ApiError && err.status === 422 && /gradient check/i.test(err.message)) {
-      state.gradientCheckNote = `Skipped for this graph: ${err.message}.`;
-      return fetchGraph({ ...body, check_gradients: false });
-    }
     if (err instanceof ApiError && err.status === 400 && body.output && !err.line) {
-      // The chosen output variable is gone from the program: fall back to the last value.
       state.output = null;
       els.outputSelect.value = "";
-      return loadGraph({ ...body, output: null });
+      body.output = null;
+      return loadGraph(source, body);
     }
     throw err;
   }
@@ -189,15 +201,15 @@ function shapeKey(graph, rankdir) {
  * The drawing for `body`. When the direction is the page's to pick and the drawing would be too small
  * to read fitted, the other direction's drawing too, keeping the one whose fit is larger.
  */
-async function drawingFor(body) {
-  const svg = await fetchSvg(body);
+async function drawingFor(source, body) {
+  const svg = await source.svg(body);
   if (!state.pickDir || state.dirFixed) return svg;
   const here = view.fitTextPx(svg);
   if (here >= READABLE_TEXT_PX) return svg;
   const other = body.rankdir === "TB" ? "LR" : "TB";
   let otherSvg;
   try {
-    otherSvg = await fetchSvg({ ...body, rankdir: other });
+    otherSvg = await source.svg({ ...body, rankdir: other });
   } catch {
     return svg; // the first direction drew: show that
   }
@@ -208,15 +220,17 @@ async function drawingFor(body) {
   return otherSvg;
 }
 
-async function show(graph, body) {
-  let key = shapeKey(graph, body.rankdir);
+async function show(source, graph, body) {
+  let key = `${source.mode}|${shapeKey(graph, body.rankdir)}`;
   const sameShape = key === state.drawnKey;
-  if (sameShape && state.drawn === "svg") {
+  if (graph.output === null) {
+    showNothing(graph);
+  } else if (sameShape && state.drawn === "svg") {
     view.updateNumbers(graph);
   } else if (graph.svg_available) {
     try {
-      const svg = await drawingFor(body);
-      key = shapeKey(graph, body.rankdir);
+      const svg = await drawingFor(source, body);
+      key = `${source.mode}|${shapeKey(graph, body.rankdir)}`;
       showDrawing();
       view.showSvg(svg, graph);
       state.drawn = "svg";
@@ -262,6 +276,25 @@ function showDrawing() {
   els.grid.classList.remove("no-drawing");
 }
 
+/** A program that made no Value: its prints are its answer. */
+function showNothing(graph) {
+  view.clear();
+  state.drawn = "none";
+  els.canvas.hidden = true;
+  els.message.hidden = false;
+  els.grid.classList.add("no-drawing");
+  const printed = (graph.prints || []).length > 0;
+  replaceChildren(
+    els.message,
+    h(
+      "div",
+      { class: "empty-state" },
+      h("h3", {}, "Nothing to draw"),
+      h("p", {}, `The program made no Value to draw${printed ? "; what it printed is under the program" : ""}.`),
+    ),
+  );
+}
+
 function showTable(graph, reason) {
   view.clear();
   state.drawn = "table";
@@ -294,6 +327,8 @@ function showError(err) {
     els.errorGoto.hidden = true;
   }
   els.errorMessage.textContent = message;
+  // The server refused plain Python it has no words for: offer to run it as Python (one click).
+  $("#error-offer").hidden = !(isApi && state.mode === "lab" && err.status === 400 && needsPython(message, editor.getValue()));
   const hasGraph = state.graph !== null;
   els.stale.hidden = !hasGraph;
   els.host.classList.toggle("is-stale", hasGraph);
@@ -324,7 +359,7 @@ function clearError() {
 function updateOutputs(graph) {
   const names = [];
   for (const node of graph.nodes) if (node.name && !names.includes(node.name)) names.push(node.name);
-  const output = graph.nodes[Number(graph.output.slice(1))];
+  const output = graph.output === null ? {} : graph.nodes[Number(graph.output.slice(1))];
   const select = els.outputSelect;
   const current = state.output;
   replaceChildren(
@@ -343,7 +378,42 @@ function updatePrints(graph) {
 
 function updateStatus(graph) {
   const s = graph.stats;
-  els.status.textContent = `${s.nodes} values · ${s.edges} edges · depth ${s.depth}`;
+  els.status.textContent = graph.output === null ? "" : `${s.nodes} values · ${s.edges} edges · depth ${s.depth}`;
+}
+
+// ---------------------------------------------------------------------------------------- modes
+
+const PYTHON_STATUS = {
+  booting: "Starting Python in your browser…",
+  ready: "Python in your browser",
+  running: "Python is running…",
+  stopped: "Python was stopped; a fresh one is starting…",
+  failed: "Python could not start in this browser",
+};
+
+function showPythonStatus(status) {
+  const el = $("#python-status");
+  el.textContent = PYTHON_STATUS[status] || "";
+  el.dataset.status = status;
+  els.busy.querySelector(".busy-text").textContent = status === "booting" ? "Starting Python…" : "Running…";
+}
+
+/** Switch the language that runs the program; remembered, and in the link. */
+function setMode(mode, { run: runAfter = true } = {}) {
+  if (!MODES.includes(mode)) return;
+  const changed = mode !== state.mode;
+  state.mode = mode;
+  rememberMode(mode);
+  for (const btn of $$("[data-mode]")) btn.setAttribute("aria-pressed", String(btn.dataset.mode === mode));
+  document.body.dataset.mode = mode;
+  $("#python-status").hidden = mode !== "python";
+  if (mode === "python") python.warm(); // boots in the background while the student reads
+  if (changed && runAfter) runNow();
+}
+
+/** What a link must carry to reproduce the graph. */
+function linkState() {
+  return { source: editor.getValue(), output: state.output, rankdir: linkedRankdir(), mode: state.mode };
 }
 
 function updateLegend() {
@@ -354,6 +424,7 @@ function updateLegend() {
 
 function outputName() {
   const graph = state.graph;
+  if (graph.output === null) return "out";
   const out = graph.nodes[Number(graph.output.slice(1))];
   return out.label || "out";
 }
@@ -508,42 +579,6 @@ function loadExample(id) {
   runNow();
 }
 
-function toast(text) {
-  let el = $("#toast");
-  if (!el) {
-    el = h("div", { id: "toast", class: "toast", role: "status" });
-    document.body.appendChild(el);
-  }
-  el.textContent = text;
-  el.classList.add("show");
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => el.classList.remove("show"), 2600);
-}
-
-async function openShare() {
-  const url = shareUrl({ source: editor.getValue(), output: state.output, rankdir: linkedRankdir() });
-  els.shareUrl.value = url;
-  els.sharePop.hidden = false;
-  els.shareBtn.setAttribute("aria-expanded", "true");
-  const rect = els.shareBtn.getBoundingClientRect();
-  els.sharePop.style.top = `${rect.bottom + 8}px`;
-  els.sharePop.style.right = `${Math.max(8, window.innerWidth - rect.right)}px`;
-  els.shareUrl.focus();
-  els.shareUrl.select();
-  const copied = await copyText(url);
-  els.shareNote.textContent = copied
-    ? "Copied to the clipboard. The program is in the link itself: anyone who opens it sees this graph."
-    : "Press Ctrl+C to copy. The program is in the link itself: anyone who opens it sees this graph.";
-}
-
-function closeShare() {
-  if (els.sharePop.hidden) return false;
-  els.sharePop.hidden = true;
-  els.shareBtn.setAttribute("aria-expanded", "false");
-  els.shareBtn.focus();
-  return true;
-}
-
 function bindControls() {
   $("#run-btn").addEventListener("click", () => runNow());
   for (const btn of $$("[data-rankdir]")) btn.addEventListener("click", () => setRankdir(btn.dataset.rankdir));
@@ -570,26 +605,17 @@ function bindControls() {
     els.examples.value = "";
   });
 
+  for (const btn of $$("[data-mode]")) btn.addEventListener("click", () => setMode(btn.dataset.mode));
+  $("#offer-python").addEventListener("click", () => setMode("python"));
+
   new Menu($("#export-btn"), $("#export-menu"), async (item) => {
     const kind = item.dataset.export;
     try {
-      await exportAs(kind, { source: state.source, output: state.output, rankdir: state.rankdir });
+      const body = { source: state.source, output: state.output, rankdir: state.rankdir };
+      await exportAs(kind, sources[state.mode], body);
       toast(`Downloaded the ${item.firstChild.textContent.trim()}`);
     } catch (err) {
       toast(`Export failed: ${err.message}`);
-    }
-  });
-
-  els.shareBtn.addEventListener("click", () => (els.sharePop.hidden ? openShare() : closeShare()));
-  $("#share-copy").addEventListener("click", async () => {
-    els.shareUrl.select();
-    const copied = await copyText(els.shareUrl.value);
-    els.shareNote.textContent = copied ? "Copied to the clipboard." : "Press Ctrl+C to copy the selected link.";
-  });
-  document.addEventListener("pointerdown", (e) => {
-    if (!els.sharePop.hidden && !els.sharePop.contains(e.target) && !els.shareBtn.contains(e.target)) {
-      els.sharePop.hidden = true;
-      els.shareBtn.setAttribute("aria-expanded", "false");
     }
   });
 
@@ -618,7 +644,7 @@ function onKey(e) {
       menu.hidden = true;
       $("#export-btn").setAttribute("aria-expanded", "false");
       $("#export-btn").focus();
-    } else if (closeShare()) {
+    } else if (share.close()) {
       // closed the share popover
     } else if (els.help.open) {
       return; // the dialog closes itself
@@ -657,6 +683,7 @@ function onKey(e) {
 }
 
 function applyLinkState(linked) {
+  if (linked.mode) setMode(linked.mode, { run: false });
   newProgram(linked.rankdir);
   state.output = linked.output;
   editor.setValue(linked.source);
@@ -664,7 +691,13 @@ function applyLinkState(linked) {
 
 // ---------------------------------------------------------------------------------------- start
 
+const share = new SharePopover(
+  { button: els.shareBtn, pop: els.sharePop, input: els.shareUrl, note: els.shareNote, copy: $("#share-copy") },
+  () => shareUrl(linkState()),
+);
+
 function start() {
+  setMode(rememberedMode(), { run: false });
   bindControls();
   const linked = readState();
   if (linked.source !== null) {

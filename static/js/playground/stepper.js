@@ -55,11 +55,15 @@ export class Stepper {
     }
   }
 
-  /** One more node; from "not stepping" the first press shows the first node. */
+  /** One more node; from "not stepping" the first press shows the first node. At the end it stays there. */
   step() {
-    if (!this.graph) return;
-    if (this.k >= this.length) this.goTo(0);
+    if (!this.graph || this.atEnd) return;
     this.goTo(this.k < 0 ? 1 : this.k + 1);
+  }
+
+  /** The last node of the pass is done: Step has nothing more to show (Reset or Play starts over). */
+  get atEnd() {
+    return this.k >= this.length && this.length > 0;
   }
 
   reset() {

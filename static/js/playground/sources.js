@@ -1,0 +1,100 @@
+// Where a graph comes from, one class per mode, with the same three calls:
+//   graph(body)  -> {graph, gradientCheckNote}  the numbers (program errors thrown as ApiError)
+//   svg(body)    -> SVG text                    the drawing of the graph last returned
+//   blob(kind, body) -> Blob                    an export: svg, dot, json or python
+// Lab mode: the server runs the program (POST /api/graph/run, /api/graph/svg). Python mode: the
+// browser runs it (python-runner.js) and the server only draws the graph it is sent (/api/graph/draw).
+
+import { ApiError, decodeGraph, fetchDrawing, fetchExport, fetchGraph, fetchSvg } from "./api.js";
+
+export class LabSource {
+  constructor() {
+    this.mode = "lab";
+  }
+
+  /** The graph with a gradient check; without it when the check alone is over its limit. */
+  async graph(body) {
+    try {
+      return { graph: await fetchGraph({ ...body, check_gradients: true }), gradientCheckNote: null };
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 422 && /gradient check/i.test(err.message)) {
+        const graph = await fetchGraph({ ...body, check_gradients: false });
+        return { graph, gradientCheckNote: `Skipped for this graph: ${err.message}.` };
+      }
+      throw err;
+    }
+  }
+
+  svg(body) {
+    return fetchSvg(body);
+  }
+
+  async blob(kind, body) {
+    if (kind !== "json") return fetchExport(kind, body);
+    const response = await fetch("/api/graph", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ ...body, check_gradients: false }),
+    });
+    if (!response.ok) throw new Error(`The server answered ${response.status}`);
+    return new Blob([JSON.stringify(await response.json(), null, 2)], { type: "application/json" });
+  }
+}
+
+/** The graph of a program that made no Value: its prints, and a reason instead of a drawing. */
+function emptyGraph(prints) {
+  return {
+    nodes: [],
+    edges: [],
+    clusters: [],
+    output: null,
+    forward_order: [],
+    backward_order: [],
+    gradient_check: null,
+    prints,
+    stats: { nodes: 0, edges: 0, depth: 0 },
+    svg_available: false,
+    svg_unavailable_reason: "nothing to draw: the program made no Value",
+  };
+}
+
+export class PythonSource {
+  /** @param {import("./python-runner.js").PythonRunner} runner */
+  constructor(runner) {
+    this.mode = "python";
+    this.runner = runner;
+    this.json = null; // the last graph as the runner wrote it: what /api/graph/draw is sent
+    this.source = null;
+  }
+
+  async graph(body) {
+    const answer = await this.runner.run(body.source, body.output);
+    const error = answer.error;
+    if (error) {
+      // "output": the chosen variable is gone (the page falls back to the last value, as in lab mode)
+      const status = error.kind === "graph" ? 422 : 400;
+      throw new ApiError(status, error.message, error.line ?? null, error.column ?? null);
+    }
+    this.source = body.source;
+    if (!answer.graph) {
+      this.json = null;
+      return { graph: emptyGraph(answer.prints), gradientCheckNote: null, timings: answer.timings };
+    }
+    this.json = JSON.stringify(answer.graph);
+    const graph = decodeGraph(answer.graph);
+    graph.svg_available = true;
+    return { graph, gradientCheckNote: answer.gradient_check_note, timings: answer.timings };
+  }
+
+  svg(body) {
+    return fetchDrawing(this.json, { rankdir: body.rankdir, format: "svg" });
+  }
+
+  async blob(kind, body) {
+    if (kind === "python") return new Blob([this.source ?? body.source], { type: "text/x-python" });
+    if (!this.json) throw new Error("there is no graph to export");
+    const text = await fetchDrawing(this.json, { rankdir: body.rankdir, format: kind });
+    const type = { svg: "image/svg+xml", dot: "text/vnd.graphviz", json: "application/json" }[kind];
+    return new Blob([kind === "json" ? JSON.stringify(JSON.parse(text), null, 2) : text], { type });
+  }
+}
