@@ -1,17 +1,7 @@
 // The graph API (app/routes/graph.py): one JSON call for the numbers, one SVG call for the drawing.
 
-import { num } from "./format.js";
-
-/** An API answer that is not 2xx: its message, and the source line/column when the program is wrong. */
-export class ApiError extends Error {
-  constructor(status, message, line = null, column = null) {
-    super(message);
-    this.name = "ApiError";
-    this.status = status;
-    this.line = line;
-    this.column = column;
-  }
-}
+import { fromDetail, toApiError, unreachable } from "../common/errors.js";
+import { num } from "../common/format.js";
 
 async function post(path, body, signal, accept) {
   let response;
@@ -24,24 +14,10 @@ async function post(path, body, signal, accept) {
     });
   } catch (err) {
     if (err.name === "AbortError") throw err;
-    throw new ApiError(0, "The server cannot be reached. Is it still running?");
+    throw unreachable();
   }
   if (!response.ok) throw await toApiError(response);
   return response;
-}
-
-async function toApiError(response) {
-  let detail = null;
-  try {
-    detail = (await response.json()).detail;
-  } catch {
-    // not JSON (a proxy's error page, say): fall through to the status text
-  }
-  if (detail && typeof detail === "object" && typeof detail.message === "string") {
-    return new ApiError(response.status, detail.message, detail.line ?? null, detail.column ?? null);
-  }
-  if (typeof detail === "string") return new ApiError(response.status, detail);
-  return new ApiError(response.status, `The server answered ${response.status} ${response.statusText}`.trim());
 }
 
 /** Decode the non-finite strings into numbers, once, so the rest of the page sees plain numbers. */
@@ -70,8 +46,7 @@ export async function fetchGraph(body, signal) {
   const response = await post("/api/graph/run", body, signal, "application/json");
   const answer = await response.json();
   if (answer.error) {
-    const { message, line, column } = answer.error;
-    throw new ApiError(answer.status, message, line ?? null, column ?? null);
+    throw fromDetail(answer.status, answer.error);
   }
   return decodeGraph(answer.graph);
 }

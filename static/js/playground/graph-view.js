@@ -3,8 +3,9 @@
 
 /* global svgPanZoom */
 
-import { h, replaceChildren } from "./dom.js";
-import { fmt, nodeName, OP_TITLES } from "./format.js";
+import { h, replaceChildren } from "../common/dom.js";
+import { fmt } from "../common/format.js";
+import { nodeName, OP_TITLES } from "./names.js";
 import { Overview } from "./overview.js";
 
 const MAX_FIT_ZOOM = 2.2; // a two-node graph should not fill a projector screen

@@ -5,12 +5,12 @@
 // numbers changed (a leaf was nudged), they are written into the drawing in place, so the layout,
 // pan and zoom stay where they are.
 
-import { ApiError } from "./api.js";
-import { $, $$, h, isTyping, replaceChildren } from "./dom.js";
+import { $, $$, h, isTyping, replaceChildren } from "../common/dom.js";
+import { ApiError, errorMessage, errorWhere } from "../common/errors.js";
 import { Editor } from "./editor.js";
 import { EXAMPLES } from "./examples.js";
 import { exportAs, Menu, SharePopover, toast } from "./export.js";
-import { fmt } from "./format.js";
+import { fmt } from "../common/format.js";
 import { GraphView, READABLE_TEXT_PX } from "./graph-view.js";
 import { MODES, needsPython, rememberedMode, rememberMode } from "./mode.js";
 import { renderNodeTable } from "./node-table.js";
@@ -314,15 +314,15 @@ function showTable(graph, reason) {
 function showError(err) {
   setEditorVisible(true); // the error is marked there
   const isApi = err instanceof ApiError;
-  const message = err && err.message ? err.message : String(err);
+  const message = errorMessage(err);
   els.errorBar.hidden = false;
+  els.errorWhere.textContent = `${err && err.name === "PythonTimeout" ? "Stopped" : errorWhere(err)}:`;
+  if (err && err.prints) updatePrints({ prints: err.prints }); // Python mode: what it printed before failing
   if (isApi && err.line) {
-    els.errorWhere.textContent = `Line ${err.line}${err.column ? `, column ${err.column}` : ""}:`;
     editor.markError(err.line, err.column, message);
     els.errorGoto.hidden = false;
     els.errorGoto.onclick = () => editor.goTo(err.line, err.column);
   } else {
-    els.errorWhere.textContent = isApi && err.status >= 500 ? "Server:" : "Error:";
     editor.clearError();
     els.errorGoto.hidden = true;
   }

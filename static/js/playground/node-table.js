@@ -1,7 +1,8 @@
 // The graph as a table, for graphs too large to draw: every panel still works from here.
 
-import { h, replaceChildren } from "./dom.js";
-import { fmt, OP_TITLES } from "./format.js";
+import { h, replaceChildren } from "../common/dom.js";
+import { fmt } from "../common/format.js";
+import { OP_TITLES } from "./names.js";
 
 const MAX_ROWS = 600;
 

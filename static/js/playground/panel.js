@@ -2,8 +2,9 @@
 // (upstream grad × local derivative per use), the numerical gradient check, the op's derivative
 // rule, and for a leaf written as a literal, a number field and a slider that rewrite it.
 
-import { h, replaceChildren } from "./dom.js";
-import { fmt, nodeName, OP_TITLES, sci, short, signed } from "./format.js";
+import { h, replaceChildren } from "../common/dom.js";
+import { fmt, sci, short, signed } from "../common/format.js";
+import { nodeName, OP_TITLES } from "./names.js";
 import { sliderRange } from "./nudge.js";
 
 const SIGN_CLASS = (x) => (x > 0 ? "num-pos" : x < 0 ? "num-neg" : "num-zero");

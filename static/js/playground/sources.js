@@ -5,7 +5,8 @@
 // Lab mode: the server runs the program (POST /api/graph/run, /api/graph/svg). Python mode: the
 // browser runs it (python-runner.js) and the server only draws the graph it is sent (/api/graph/draw).
 
-import { ApiError, decodeGraph, fetchDrawing, fetchExport, fetchGraph, fetchSvg } from "./api.js";
+import { ApiError } from "../common/errors.js";
+import { decodeGraph, fetchDrawing, fetchExport, fetchGraph, fetchSvg } from "./api.js";
 
 export class LabSource {
   constructor() {
@@ -73,7 +74,9 @@ export class PythonSource {
     if (error) {
       // "output": the chosen variable is gone (the page falls back to the last value, as in lab mode)
       const status = error.kind === "graph" ? 422 : 400;
-      throw new ApiError(status, error.message, error.line ?? null, error.column ?? null);
+      const failure = new ApiError(status, error.message, error.line ?? null, error.column ?? null);
+      failure.prints = answer.prints;
+      throw failure;
     }
     this.source = body.source;
     if (!answer.graph) {

@@ -1,7 +1,8 @@
 // Step through a pass one node at a time: the forward pass fills in data in forward_order, the
 // backward pass fills in grads in backward_order, each step lighting up the node and its edges.
 
-import { fmt, nodeName, short } from "./format.js";
+import { fmt, short } from "../common/format.js";
+import { nodeName } from "./names.js";
 import { formula } from "./panel.js";
 
 const BASE_INTERVAL_MS = 900;
