@@ -90,9 +90,10 @@ def install() -> None:
         sys.meta_path.insert(0, _Unavailable())
     sys.modules.setdefault("graphviz", _graphviz_stand_in())
     # Import the engine now, so the first run does not pay for it.
+    import micrograd.nn  # noqa: F401
+
     import engine.graph_json
     import engine.reader  # noqa: F401
-    import micrograd.nn  # noqa: F401
 
 
 # ------------------------------------------------------------------------------------ capturing
@@ -349,6 +350,28 @@ def _variables(namespace: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _roots(variables: dict[str, Any]) -> list[str]:
+    """The Value variables no other Value variable's graph contains, in the namespace's order.
+
+    Without a backward call or a last expression, the last of these is drawn: ``o`` of the
+    lecture's neuron, not the loop variable ``node`` left pointing at one of its leaves.
+    """
+    from engine.graph import GraphTooLarge
+    from engine.reader import GraphReadError, is_value_like, topo_order
+
+    inside: set[int] = set()
+    candidates = [name for name, value in variables.items() if is_value_like(value)]
+    for name in candidates:
+        value = variables[name]
+        if id(value) in inside:
+            continue
+        try:
+            inside.update(id(v) for v in topo_order(value) if v is not value)
+        except (GraphReadError, GraphTooLarge):
+            continue
+    return [name for name in candidates if id(variables[name]) not in inside]
+
+
 def _describe(
     namespace: dict[str, Any],
     output: str | None,
@@ -360,13 +383,17 @@ def _describe(
 ) -> tuple[dict[str, Any] | None, str | None]:
     """The graph JSON of the output the reader picks (None: nothing to draw), and why there is no
     gradient check when it is over its limit."""
+    from engine.graph import GraphTooLarge, check_leaf_gradients
     from engine.graph_json import to_json
     from engine.reader import pick_output, read_graph
 
-    from engine.graph import GraphTooLarge, check_leaf_gradients
-
     variables = _variables(namespace)
-    choice = pick_output(variables, output=output, backward=backward, last_expression=last)
+    roots = _roots(variables)
+    if backward is not None and roots and not any(v is backward for v in variables.values()):
+        # A loop that breaks after its forward pass: .backward() ran on the previous step's loss,
+        # no longer any variable's; draw the variable the program ended with.
+        backward = None
+    choice = pick_output(variables, output=output, backward=backward, last_expression=last, assigned=roots)
     if choice is None:
         return None, None
     leaf_spans = {
@@ -423,9 +450,8 @@ def run(source: str, output: str | None = None, check_gradients: bool = True) ->
     a variable) or "graph" (it cannot be read or is over a limit). No graph and no error: the
     program made nothing to draw.
     """
-    from engine.reader import GraphReadError, OutputError
-
     from engine.graph import GraphTooLarge
+    from engine.reader import GraphReadError, OutputError
     from engine.settings import settings
 
     started = time.perf_counter()
