@@ -531,13 +531,8 @@ def test_a_medium_graph_opens_readable_on_its_output_and_fit_shows_all(page: Pag
     assert layout["outputText"]["height"] < text["height"]
 
 
-def test_a_small_graph_opens_fitted_and_a_linked_direction_is_kept(page: Page):
-    open_playground(page, link(NEURON))
-    layout = settled_layout(page)
-    assert all(inside(v, layout["canvas"]) for v in layout["values"])
-    assert layout["outputText"]["height"] >= 9
-    expect(page.locator("#graph-overview")).to_be_hidden()
-
+def test_a_linked_direction_is_kept_and_the_minimap_moves_the_view(page: Page):
+    """(Text sizes and the panel at every screen size: test_browser_playground_layout.py.)"""
     # dir=LR in the link is kept even though this README is drawn larger top to bottom.
     open_playground(page, link(README, dir="LR"))
     expect(page.locator("[data-rankdir=LR]")).to_have_attribute("aria-pressed", "true")
@@ -554,39 +549,6 @@ def test_a_small_graph_opens_fitted_and_a_linked_direction_is_kept(page: Page):
     first_leaf = min(layout["values"], key=lambda v: v["left"])
     assert inside(first_leaf, layout["canvas"])
     expect(leaf).to_be_visible()
-
-
-@pytest.mark.parametrize("size", [(1280, 720), (1440, 900)])
-def test_layout_fits_the_screen_with_the_panel_open(page: Page, size):
-    width, height = size
-    page.set_viewport_size({"width": width, "height": height})
-    open_playground(page, link(README))
-    show_all(page)
-    page.click(f"#{value_labelled(page, 'a')['id']}")
-    expect(page.locator("#leaf-value")).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollHeight <= window.innerHeight")
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    for selector in (
-        "#run-btn",
-        "#examples",
-        "#play-btn",
-        "#step-btn",
-        "#speed",
-        "#fit-btn",
-        "#panel-close",
-        "#leaf-value",
-    ):
-        box = page.locator(selector).bounding_box()
-        assert box and box["x"] >= 0 and box["y"] >= 0, selector
-        assert box["x"] + box["width"] <= width and box["y"] + box["height"] <= height, selector
-    # Hiding the program gives the graph the room.
-    canvas = page.locator("#graph-canvas").bounding_box()
-    page.locator("#graph-canvas").click(position={"x": 5, "y": 5})
-    page.keyboard.press("h")
-    expect(page.locator("#editor-section")).to_be_hidden()
-    page.wait_for_function(
-        "w => document.querySelector('#graph-canvas').clientWidth > w", arg=canvas["width"] + 100
-    )
 
 
 def test_backprop_from_another_variable(page: Page):

@@ -1,25 +1,11 @@
 // The drawing: the server's SVG with pan & zoom, hover highlights, a tooltip, selection, numbers
 // updated in place, colour by |grad|, and the dimmed/"?" states of the step-through.
 
-/* global svgPanZoom */
-
 import { h, replaceChildren } from "../common/dom.js";
 import { fmt } from "../common/format.js";
+import { Camera } from "./camera.js";
 import { nodeName, OP_TITLES } from "./names.js";
-import { Overview } from "./overview.js";
 
-const MAX_FIT_ZOOM = 2.2; // a two-node graph should not fill a projector screen
-const FIT_MARGIN = 0.94; // share of the canvas a fitted drawing fills
-// Node text smaller than this many screen pixels cannot be read from the back of a lecture hall: a
-// new drawing whose fit would be smaller opens at this size on its output instead (Fit still fits all).
-export const READABLE_TEXT_PX = 9;
-const DEFAULT_FONT_PX = 11; // what the server's drawings use, if an SVG does not say
-const EDGE_MARGIN = 10; // pixels between a drawing's edge and the canvas's when the view is clamped
-// Stepping through a drawing shown smaller than FOLLOW_BELOW zooms to FOLLOW_ZOOM (1 = the drawing's
-// own size, 11px text) and keeps the current node in view, so a big graph's step can be read.
-const FOLLOW_BELOW = 0.55;
-const FOLLOW_ZOOM = 1;
-const FOLLOW_MARGIN = 12; // pixels: recentre once the node comes this close to the canvas edge
 const CLICK_SLOP = 5; // pixels a press may move and still count as a click, not a pan
 
 /** Elements of the SVG a graph update touches. */
@@ -43,14 +29,6 @@ function indexSvg(svg, graph) {
   const edges = new Map();
   for (const edge of graph.edges) edges.set(edge.id, byId(`edge-${edge.id}`));
   return { values, edges };
-}
-
-/** Size and node font of a drawing, read from its SVG text (no DOM needed). */
-export function drawingMetrics(svgText) {
-  const box = /viewBox="([^"]+)"/.exec(svgText);
-  const [, , width, height] = box ? box[1].trim().split(/[\s,]+/).map(Number) : [];
-  const font = /font-size="([\d.]+)"/.exec(svgText);
-  return { width: width || 0, height: height || 0, fontPx: font ? Number(font[1]) : DEFAULT_FONT_PX };
 }
 
 /** Our own SVG, but treat it as data: drop anything that could run or navigate, and native tooltips. */
@@ -79,23 +57,13 @@ export class GraphView {
     this.tooltip = hooks.tooltip;
     this.message = hooks.message;
     this.svg = null;
-    this.panZoom = null;
     this.graph = null;
     this.index = null;
     this.colourByGrad = false;
     this.selected = null;
     this.step = null;
     this.pointerDown = null;
-    // While the view is as fit() left it, a resize (panel opened, window resized) fits again;
-    // once the user pans or zooms, their view is kept.
-    this.fitted = true;
-    this.fitting = false;
-    this.fontPx = DEFAULT_FONT_PX;
-    this.placedForUser = false; // the view is as autoView left it, zoomed in on the output
-    this.overview = new Overview(hooks.overview, { onMove: (x, y) => this.centreOn(x, y) });
-    this.overviewFrame = 0;
-    this.resizeObserver = new ResizeObserver(() => this.resize());
-    this.resizeObserver.observe(canvas);
+    this.camera = new Camera(canvas, hooks.overview);
   }
 
   get hasSvg() {
@@ -104,15 +72,7 @@ export class GraphView {
 
   /** The on-screen node text size, in pixels, of `svgText` fitted to the canvas. */
   fitTextPx(svgText) {
-    const { width, height, fontPx } = drawingMetrics(svgText);
-    // The canvas itself may be hidden (an error or a table was showing); its host has its size.
-    const host = this.canvas.parentElement;
-    if (!width || !height || !host.clientWidth) return 0;
-    return fontPx * this.fitZoom(width, height, host.clientWidth, host.clientHeight);
-  }
-
-  fitZoom(width, height, canvasWidth, canvasHeight) {
-    return Math.min(Math.min(canvasWidth / width, canvasHeight / height) * FIT_MARGIN, MAX_FIT_ZOOM);
+    return this.camera.fitTextPx(svgText);
   }
 
   /**
@@ -120,7 +80,6 @@ export class GraphView {
    * read so, else its output at a readable size with a minimap of the rest.
    */
   showSvg(svgText, graph) {
-    this.fontPx = drawingMetrics(svgText).fontPx;
     const doc = new DOMParser().parseFromString(svgText, "image/svg+xml");
     const parsed = doc.documentElement;
     if (parsed.nodeName !== "svg" || doc.querySelector("parsererror")) {
@@ -140,32 +99,14 @@ export class GraphView {
     this.index = indexSvg(svg, graph);
     this.decorate();
     this.bindEvents();
-    this.panZoom = svgPanZoom(svg, {
-      zoomEnabled: true,
-      controlIconsEnabled: false,
-      dblClickZoomEnabled: false,
-      mouseWheelZoomEnabled: true,
-      preventMouseEventsDefault: true,
-      zoomScaleSensitivity: 0.25,
-      minZoom: 0.05,
-      maxZoom: 40,
-      fit: true,
-      center: true,
-      onZoom: () => this.userMoved(),
-      onPan: () => this.userMoved(),
-    });
-    this.overview.setDrawing(svg, this.panZoom.getSizes().viewBox);
-    this.autoView();
+    this.camera.attach(svg, svgText);
+    this.camera.autoView(this.index.values.get(graph.output)?.g);
     this.updateNumbers(graph);
   }
 
   /** Remove the drawing (a graph too large to draw, or a fresh start). */
   clear() {
-    if (this.panZoom) {
-      this.panZoom.destroy();
-      this.panZoom = null;
-    }
-    this.overview.clear();
+    this.camera.detach();
     this.canvas.textContent = "";
     this.svg = null;
     this.index = null;
@@ -414,7 +355,7 @@ export class GraphView {
     if (step) {
       this.applyStep(step);
       this.applyColour();
-      if (step.current) this.follow(step.current);
+      if (step.current) this.camera.follow(this.index.values.get(step.current)?.g);
     } else {
       this.updateNumbers(this.graph);
     }
@@ -446,158 +387,24 @@ export class GraphView {
     for (const id of step.inputs || []) this.index.values.get(id)?.g.classList.add("step-input");
   }
 
-  // ------------------------------------------------------------------ pan & zoom
+  // ------------------------------------------------------------------ the view (camera.js)
 
-  userMoved() {
-    if (!this.fitting) {
-      this.fitted = false;
-      this.placedForUser = false;
-    }
-    this.scheduleOverview();
-  }
-
-  /** Redraw the minimap's frame once per frame, however many pan/zoom events came. */
-  scheduleOverview() {
-    if (this.overviewFrame) return;
-    this.overviewFrame = requestAnimationFrame(() => {
-      this.overviewFrame = 0;
-      if (!this.panZoom) return;
-      const { width, height, realZoom } = this.panZoom.getSizes();
-      const pan = this.panZoom.getPan();
-      this.overview.update({ pan, zoom: realZoom, width, height, hint: this.placedForUser });
-    });
-  }
-
-  /** Show the whole drawing (the Fit button, F): always all of it, however small. */
   fit() {
-    if (!this.panZoom) return;
-    this.fitting = true;
-    try {
-      this.fitNow();
-    } finally {
-      this.fitting = false;
-    }
-    this.fitted = true;
-    this.scheduleOverview();
-  }
-
-  fitNow() {
-    this.panZoom.resize();
-    this.panZoom.fit();
-    // A margin round the drawing, and no more than MAX_FIT_ZOOM for a tiny graph.
-    const real = this.panZoom.getSizes().realZoom;
-    const zoom = Math.min(real * FIT_MARGIN, MAX_FIT_ZOOM);
-    this.panZoom.zoom((this.panZoom.getZoom() * zoom) / real);
-    this.panZoom.center();
-  }
-
-  /**
-   * The first view of a new drawing: fitted when its text is readable so; otherwise at the readable
-   * size, on the output (what a lecture starts from), with as much of the drawing as fits around it.
-   */
-  autoView() {
-    this.fit();
-    const readable = READABLE_TEXT_PX / this.fontPx;
-    if (!this.graph || this.panZoom.getSizes().realZoom >= readable) return;
-    const centre = this.nodeCentre(this.graph.output);
-    if (!centre) return;
-    this.fitting = true;
-    try {
-      this.panZoom.zoom((this.panZoom.getZoom() * readable) / this.panZoom.getSizes().realZoom);
-      this.centreOn(centre.x, centre.y);
-    } finally {
-      this.fitting = false;
-    }
-    // Not "fitted": a resize (the panel opening) keeps this view instead of shrinking it to a fit.
-    this.fitted = false;
-    this.placedForUser = true; // the minimap explains itself until the user pans or zooms
-    this.scheduleOverview();
-  }
-
-  /**
-   * Pan so a drawing point is in the middle, but never so far that empty canvas shows beyond the
-   * drawing's edge on a side where the drawing is larger than the view.
-   */
-  centreOn(x, y) {
-    if (!this.panZoom) return;
-    const { width, height, realZoom: zoom, viewBox: vb } = this.panZoom.getSizes();
-    const axis = (c, size, start, extent) => {
-      const drawn = extent * zoom;
-      if (drawn <= size - 2 * EDGE_MARGIN) return (size - drawn) / 2 - start * zoom;
-      const lowest = size - EDGE_MARGIN - (start + extent) * zoom; // the drawing's far edge at the view's
-      const highest = EDGE_MARGIN - start * zoom; // its near edge at the view's
-      return Math.min(highest, Math.max(lowest, size / 2 - c * zoom));
-    };
-    this.panZoom.pan({ x: axis(x, width, vb.x, vb.width), y: axis(y, height, vb.y, vb.height) });
-  }
-
-  /** A node's centre and box in drawing coordinates (what the pan-zoom matrix maps to the screen). */
-  nodeCentre(id) {
-    const item = this.index?.values.get(id);
-    if (!item) return null;
-    const viewport = this.svg.querySelector(".svg-pan-zoom_viewport");
-    const box = item.g.getBBox();
-    const point = this.svg.createSVGPoint();
-    point.x = box.x + box.width / 2;
-    point.y = box.y + box.height / 2;
-    const centre = point.matrixTransform(viewport.getCTM().inverse().multiply(item.g.getCTM()));
-    return { x: centre.x, y: centre.y, box };
+    this.camera.fit();
   }
 
   zoomBy(factor) {
-    if (this.panZoom) this.panZoom.zoomBy(factor);
+    this.camera.zoomBy(factor);
   }
 
-  /** The canvas changed size (panel opened, window resized): keep the view, just re-measure. */
   resize() {
-    if (!this.panZoom || this.canvas.clientWidth === 0) return;
-    if (this.fitted) {
-      this.fit();
-      return;
-    }
-    // Keep what was in the middle in the middle (svg-pan-zoom alone keeps the top-left corner).
-    const before = this.panZoom.getSizes();
-    this.panZoom.resize();
-    const after = this.panZoom.getSizes();
-    this.panZoom.panBy({ x: (after.width - before.width) / 2, y: (after.height - before.height) / 2 });
-    this.scheduleOverview();
+    this.camera.resize();
   }
 
-  /** Keep a node readable and in view while stepping: zoom in on a small drawing, recentre near an edge. */
-  follow(id) {
-    const centre = this.panZoom && this.canvas.clientWidth > 0 ? this.nodeCentre(id) : null;
-    if (!centre) return;
-    const box = centre.box;
-    const sizes = this.panZoom.getSizes();
-    let zoom = sizes.realZoom;
-    if (zoom < FOLLOW_BELOW) {
-      this.panZoom.zoom((this.panZoom.getZoom() * FOLLOW_ZOOM) / zoom);
-      zoom = FOLLOW_ZOOM;
-    }
-    const pan = this.panZoom.getPan();
-    const { width, height } = sizes;
-    // Where the node's box is on the canvas now; the drawing's user units are its units.
-    const outside = (c, half, offset, size) =>
-      (c - half) * zoom + offset < FOLLOW_MARGIN || (c + half) * zoom + offset > size - FOLLOW_MARGIN;
-    if (outside(centre.x, box.width / 2, pan.x, width) || outside(centre.y, box.height / 2, pan.y, height)) {
-      this.panZoom.pan({ x: width / 2 - centre.x * zoom, y: height / 2 - centre.y * zoom });
-    }
-  }
-
-  /**
-   * Bring a node into view when it is (partly) outside it (keyboard/panel navigation, the panel
-   * opening). Computed from the pan-zoom state, not the screen, so it is right even in the frame
-   * where a pan is still waiting to be drawn.
-   */
-  reveal(id) {
-    const centre = this.panZoom ? this.nodeCentre(id) : null;
-    if (!centre) return;
-    const { width, height, realZoom: zoom } = this.panZoom.getSizes();
-    const pan = this.panZoom.getPan();
-    const { box } = centre;
-    const within = (c, half, offset, size) => (c - half) * zoom + offset >= 0 && (c + half) * zoom + offset <= size;
-    if (within(centre.x, box.width / 2, pan.x, width) && within(centre.y, box.height / 2, pan.y, height)) return;
-    this.centreOn(centre.x, centre.y);
+  /** Bring a node's value shape into view (above `coveredBelow` pixels a sheet hides). */
+  reveal(id, coveredBelow = 0) {
+    const item = this.index?.values.get(id);
+    if (item) this.camera.reveal(item.g, coveredBelow);
   }
 }
 

@@ -11,7 +11,9 @@ import { Editor } from "./editor.js";
 import { EXAMPLES } from "./examples.js";
 import { exportAs, Menu, SharePopover, toast } from "./export.js";
 import { fmt } from "../common/format.js";
-import { GraphView, READABLE_TEXT_PX } from "./graph-view.js";
+import { PRESENT_TEXT_PX, READABLE_TEXT_PX } from "./camera.js";
+import { GraphView } from "./graph-view.js";
+import { bindKeys } from "./keys.js";
 import { MODES, needsPython, rememberedMode, rememberMode } from "./mode.js";
 import { renderNodeTable } from "./node-table.js";
 import { findLiteral, formatLiteral, nudge } from "./nudge.js";
@@ -24,6 +26,10 @@ import { readState, shareUrl, writeState } from "./url.js";
 const AUTO_RUN_MS = 650; // after the last keystroke
 const BUSY_AFTER_MS = 250; // show "Running…" only when a run is slow enough to notice
 const START_EXAMPLE = "neuron"; // small enough to read at a glance on a projector
+// A new program's drawing whose fitted text would be smaller than this is drawn the other way too
+// (LR vs TB), and the one that shows larger kept; big graphs skip the second drawing (its time).
+const DIRECTION_TRIAL_PX = 9;
+const DIRECTION_TRIAL_MAX_NODES = 150;
 
 const state = {
   rankdir: "LR",
@@ -47,6 +53,7 @@ const state = {
   autoTimer: null,
   source: "", // the program of state.graph
   mode: "lab", // "lab" | "python" (mode.js)
+  presenting: false,
 };
 
 const els = {
@@ -124,6 +131,7 @@ const stepper = new Stepper({
   onPlaying: (playing) => {
     els.playBtn.setAttribute("aria-pressed", String(playing));
     els.playBtn.querySelector(".play-label").textContent = playing ? "Pause" : "Play";
+    els.playBtn.setAttribute("aria-label", playing ? "Pause" : "Play");
   },
 });
 
@@ -201,11 +209,11 @@ function shapeKey(graph, rankdir) {
  * The drawing for `body`. When the direction is the page's to pick and the drawing would be too small
  * to read fitted, the other direction's drawing too, keeping the one whose fit is larger.
  */
-async function drawingFor(source, body) {
+async function drawingFor(source, body, graph) {
   const svg = await source.svg(body);
   if (!state.pickDir || state.dirFixed) return svg;
   const here = view.fitTextPx(svg);
-  if (here >= READABLE_TEXT_PX) return svg;
+  if (here >= DIRECTION_TRIAL_PX || graph.nodes.length > DIRECTION_TRIAL_MAX_NODES) return svg;
   const other = body.rankdir === "TB" ? "LR" : "TB";
   let otherSvg;
   try {
@@ -229,7 +237,7 @@ async function show(source, graph, body) {
     view.updateNumbers(graph);
   } else if (graph.svg_available) {
     try {
-      const svg = await drawingFor(source, body);
+      const svg = await drawingFor(source, body, graph);
       key = `${source.mode}|${shapeKey(graph, body.rankdir)}`;
       showDrawing();
       view.showSvg(svg, graph);
@@ -312,6 +320,7 @@ function showTable(graph, reason) {
 // ---------------------------------------------------------------------------------------- errors
 
 function showError(err) {
+  if (panel.isOpen) closePanel(false); // it describes the graph that is now stale
   setEditorVisible(true); // the error is marked there
   const isApi = err instanceof ApiError;
   const message = errorMessage(err);
@@ -413,7 +422,13 @@ function setMode(mode, { run: runAfter = true } = {}) {
 
 /** What a link must carry to reproduce the graph. */
 function linkState() {
-  return { source: editor.getValue(), output: state.output, rankdir: linkedRankdir(), mode: state.mode };
+  return {
+    source: editor.getValue(),
+    output: state.output,
+    rankdir: linkedRankdir(),
+    mode: state.mode,
+    present: state.presenting,
+  };
 }
 
 function updateLegend() {
@@ -450,10 +465,17 @@ function select(id, kind = "value", { reveal = false } = {}) {
     view.hideTooltip();
     requestAnimationFrame(() => {
       view.resize();
-      view.reveal(id); // the narrower canvas may have pushed the chosen node out of sight
+      view.reveal(id, sheetHeight()); // the narrower canvas may have pushed the chosen node out of sight
     });
   }
-  if (reveal) view.reveal(id);
+  if (reveal) view.reveal(id, sheetHeight());
+}
+
+/** How much of the graph the panel covers: on a phone it is a sheet over the graph's lower part. */
+function sheetHeight() {
+  if (getComputedStyle(els.panel).position !== "fixed") return 0;
+  const canvas = els.canvas.getBoundingClientRect();
+  return Math.max(0, canvas.bottom - els.panel.getBoundingClientRect().top);
 }
 
 function renderPanel() {
@@ -556,12 +578,29 @@ function toggleColour() {
 /** Hide or show the program column; the graph takes the room (a projector wants all of it). */
 function setEditorVisible(visible) {
   const btn = $("#editor-toggle");
+  if (visible && state.presenting) setPresenting(false);
   els.grid.classList.toggle("editor-collapsed", !visible);
   btn.setAttribute("aria-expanded", String(visible));
   const label = visible ? "Hide the program" : "Show the program";
   btn.setAttribute("aria-label", label);
   btn.title = `${label}${visible ? ": more room for the graph" : ""} (H)`;
+  // On a medium screen the open panel takes the program's place: showing the program closes it.
+  if (visible && panel.isOpen && getComputedStyle($("#editor-section")).display === "none") closePanel(false);
   if (visible) editor.refresh(); // CodeMirror measures nothing while hidden
+}
+
+/**
+ * Presentation mode (button, M, &present=1): no program column, and graph and panel text sized for
+ * the back row of a lecture hall.
+ */
+function setPresenting(on) {
+  state.presenting = on;
+  document.body.classList.toggle("presenting", on);
+  const btn = $("#present-btn");
+  btn.setAttribute("aria-pressed", String(on));
+  view.camera.textPx = on ? PRESENT_TEXT_PX : READABLE_TEXT_PX;
+  if (state.graph) writeState(linkState());
+  requestAnimationFrame(() => view.camera.autoView(view.index?.values.get(state.graph?.output)?.g));
 }
 
 function setPass(pass) {
@@ -585,6 +624,7 @@ function bindControls() {
   for (const btn of $$("[data-pass]")) btn.addEventListener("click", () => setPass(btn.dataset.pass));
   els.colourBtn.addEventListener("click", toggleColour);
   $("#editor-toggle").addEventListener("click", () => setEditorVisible(els.grid.classList.contains("editor-collapsed")));
+  $("#present-btn").addEventListener("click", () => setPresenting(!state.presenting));
   $("#fit-btn").addEventListener("click", () => view.fit());
   $("#zoom-in").addEventListener("click", () => view.zoomBy(1.25));
   $("#zoom-out").addEventListener("click", () => view.zoomBy(0.8));
@@ -622,7 +662,7 @@ function bindControls() {
   $("#help-btn").addEventListener("click", () => els.help.showModal());
   $("#help-close").addEventListener("click", () => els.help.close());
 
-  document.addEventListener("keydown", onKey);
+  bindKeyboard();
   window.addEventListener("hashchange", () => {
     const linked = readState();
     if (linked.source !== null && linked.source !== editor.getValue()) {
@@ -632,54 +672,45 @@ function bindControls() {
   });
 }
 
-function onKey(e) {
-  if ((e.ctrlKey || e.metaKey) && e.key === "Enter") {
-    e.preventDefault();
-    runNow();
-    return;
-  }
-  if (e.key === "Escape") {
-    const menu = $("#export-menu");
-    if (!menu.hidden) {
-      menu.hidden = true;
-      $("#export-btn").setAttribute("aria-expanded", "false");
-      $("#export-btn").focus();
-    } else if (share.close()) {
-      // closed the share popover
-    } else if (els.help.open) {
-      return; // the dialog closes itself
-    } else if (stepper.playing) {
-      stepper.pause();
-    } else if (panel.isOpen) {
-      closePanel();
-    } else if (stepper.active && !isTyping(e.target)) {
-      stepper.stop();
-    }
-    return;
-  }
-  if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target) || els.help.open) return;
-  const actions = {
-    n: () => stepper.step(),
-    p: () => stepper.toggle(),
-    r: () => stepper.reset(),
-    f: () => view.fit(),
-    "+": () => view.zoomBy(1.25),
-    "=": () => view.zoomBy(1.25),
-    "-": () => view.zoomBy(0.8),
-    d: () => setRankdir(state.rankdir === "LR" ? "TB" : "LR"),
-    c: () => toggleColour(),
-    e: () => {
-      setEditorVisible(true);
-      editor.focus();
+function bindKeyboard() {
+  const menu = $("#export-menu");
+  bindKeys({
+    run: () => runNow(),
+    escape: [
+      () => {
+        if (menu.hidden) return false;
+        menu.hidden = true;
+        $("#export-btn").setAttribute("aria-expanded", "false");
+        $("#export-btn").focus();
+        return true;
+      },
+      () => share.close(),
+      () => els.help.open, // the dialog closes itself
+      () => stepper.playing && (stepper.pause(), true),
+      () => panel.isOpen && (closePanel(), true),
+      (e) => stepper.active && !isTyping(e.target) && (stepper.stop(), true),
+      (e) => state.presenting && !isTyping(e.target) && (setPresenting(false), true),
+    ],
+    letters: {
+      n: () => stepper.step(),
+      p: () => stepper.toggle(),
+      r: () => stepper.reset(),
+      f: () => view.fit(),
+      "+": () => view.zoomBy(1.25),
+      "=": () => view.zoomBy(1.25),
+      "-": () => view.zoomBy(0.8),
+      d: () => setRankdir(state.rankdir === "LR" ? "TB" : "LR"),
+      c: () => toggleColour(),
+      e: () => {
+        setEditorVisible(true);
+        editor.focus();
+      },
+      h: () => setEditorVisible(els.grid.classList.contains("editor-collapsed")),
+      m: () => setPresenting(!state.presenting),
+      "?": () => els.help.showModal(),
     },
-    h: () => setEditorVisible(els.grid.classList.contains("editor-collapsed")),
-    "?": () => els.help.showModal(),
-  };
-  const action = actions[e.key.length === 1 ? e.key.toLowerCase() : e.key];
-  if (action) {
-    e.preventDefault();
-    action();
-  }
+    blocked: () => els.help.open,
+  });
 }
 
 function applyLinkState(linked) {
@@ -706,6 +737,7 @@ function start() {
     newProgram();
     editor.setValue(EXAMPLES.find((e) => e.id === START_EXAMPLE).source);
   }
+  if (linked.present) setPresenting(true);
   stepper.idle();
   document.body.dataset.ready = "true";
   if (linked.error) {

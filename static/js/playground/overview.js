@@ -30,7 +30,11 @@ export class Overview {
     this.clear();
     this.viewBox = viewBox;
     const { x, y, width, height } = viewBox;
-    const scale = Math.min(MAX_WIDTH / width, MAX_HEIGHT / height);
+    // A phone's canvas is narrow: the map takes at most a third of it.
+    const host = this.el.parentElement;
+    const maxWidth = Math.min(MAX_WIDTH, host ? host.clientWidth / 3 : MAX_WIDTH);
+    const maxHeight = Math.min(MAX_HEIGHT, host ? host.clientHeight / 4 : MAX_HEIGHT);
+    const scale = Math.min(maxWidth / width, maxHeight / height);
     const map = svgEl("svg", {
       viewBox: `${x} ${y} ${width} ${height}`,
       width: Math.max(1, Math.round(width * scale)),
