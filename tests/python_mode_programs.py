@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tests.lecture_programs import LECTURE_DATA as DATA
-from tests.lecture_programs import LECTURE_NEURON, LECTURE_NN, LECTURE_VALUE
+from tests.lecture_programs import LECTURE_LOOP, LECTURE_NEURON, LECTURE_NN, LECTURE_VALUE
+from tests.reference_programs import README_SOURCE
 
 # The neuron up to n (the cells differ in how they make o from it).
 NEURON_N = LECTURE_NEURON.split("o = n.tanh()")[0]
@@ -128,28 +129,7 @@ PROGRAMS: list[Program] = [
     ),
     Program(
         "training_loop_20",
-        LECTURE_VALUE
-        + LECTURE_NN
-        + "random.seed(1337)\nn = MLP(3, [4, 4, 1])\n"
-        + DATA
-        + """
-for k in range(20):
-
-  # forward pass
-  ypred = [n(x) for x in xs]
-  loss = sum((yout - ygt)**2 for ygt, yout in zip(ys, ypred))
-
-  # backward pass
-  for p in n.parameters():
-    p.grad = 0.0
-  loss.backward()
-
-  # update
-  for p in n.parameters():
-    p.data += -0.1 * p.grad
-
-  print(k, loss.data)
-""",
+        LECTURE_VALUE + LECTURE_NN + "random.seed(1337)\nn = MLP(3, [4, 4, 1])\n" + DATA + LECTURE_LOOP,
         "loss",
     ),
     Program(
@@ -251,25 +231,7 @@ print(ypred)
     ),
     Program(
         "micrograd_readme",
-        """from micrograd.engine import Value
-
-a = Value(-4.0)
-b = Value(2.0)
-c = a + b
-d = a * b + b**3
-c += c + 1
-c += 1 + c + (-a)
-d += d * 2 + (b + a).relu()
-d += 3 * d + (b - a).relu()
-e = c - d
-f = e**2
-g = f / 2.0
-g += 10.0 / f
-print(f'{g.data:.4f}') # prints 24.7041, the outcome of this forward pass
-g.backward()
-print(f'{a.grad:.4f}') # prints 138.8338, i.e. the numerical value of dg/da
-print(f'{b.grad:.4f}') # prints 645.5773, i.e. the numerical value of dg/db
-""",
+        README_SOURCE,
         "g",
         ["a", "b", "c", "d", "e", "f"],
     ),
