@@ -38,6 +38,12 @@ class Settings:
     # Numerical gradient check: 2 * leaves * ops node recomputations at most (about 1 s per 10^6)
     max_gradient_check_work: int = 2_000_000
 
+    # Graph area: drawing graphs people bring, and fair shares of the server between requests
+    max_draw_edges: int = 60_000  # edges of a graph posted to /api/graph/draw (nodes: max_nodes)
+    max_concurrent_evaluations: int = 2  # programs run / graphs read at once (the GIL: more only waits)
+    evaluation_queue: int = 8  # requests that may wait for an evaluation slot; more get 503 at once
+    evaluation_wait_seconds: float = 5.0  # wait for a slot this long, then 503 with Retry-After
+
     # Training
     max_dataset_points: int = 1_000
     max_hidden_layers: int = 6

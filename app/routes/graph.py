@@ -14,10 +14,20 @@ from fastapi.concurrency import run_in_threadpool
 
 from app.errors import api_error
 from app.render import RenderError, renderer
-from app.schemas.graph import ErrorDetail, ErrorResponse, GraphRequest, GraphResponse, GraphRunResponse
+from app.schemas.graph import (
+    DrawRequest,
+    ErrorDetail,
+    ErrorResponse,
+    GraphRequest,
+    GraphResponse,
+    GraphRunResponse,
+)
+from engine.drawing import add_folds
 from engine.export import to_micrograd_script
 from engine.expr import ExprError, NothingToDraw, run_program
 from engine.graph import GraphModel, GraphTooLarge
+from engine.graph_input import GraphInputError, read_graph_json
+from engine.reader import GraphReadError
 from engine.settings import settings
 
 router = APIRouter(prefix="/api", tags=["graph"])
@@ -198,3 +208,55 @@ async def get_graph_dot(
 ) -> Response:
     request = GraphRequest(source=source, output=output, rankdir=rankdir)
     return Response(await run_in_threadpool(graph_dot, request), media_type=DOT_TYPE)
+
+
+def drawn_graph(request: DrawRequest, fmt: str) -> str:
+    """A graph posted as JSON, checked and read like any other (``engine.graph_input``)."""
+    try:
+        model = read_graph_json(
+            [n.model_dump() for n in request.nodes],
+            [e.model_dump() for e in request.edges],
+            request.output,
+            [c.model_dump() for c in request.clusters],
+            check_gradients=request.check_gradients and fmt == "json",
+        )
+    except (GraphInputError, GraphReadError, GraphTooLarge) as exc:
+        raise api_error(422, str(exc)) from None
+    add_folds(model, settings.max_render_nodes, settings.max_render_layout_nodes)
+    if fmt == "json":
+        return graph_response(model, request.expand).model_dump_json()
+    dot = renderer.dot_source(model, request.rankdir, request.expand)
+    return dot if fmt == "dot" else renderer.svg(dot)
+
+
+_DRAW_TYPES = {"svg": SVG_TYPE, "dot": DOT_TYPE, "json": "application/json"}
+
+
+@router.post(
+    "/graph/draw",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                SVG_TYPE: {},
+                DOT_TYPE: {},
+                "application/json": {"schema": {"$ref": "#/components/schemas/GraphResponse"}},
+            }
+        },
+        **_DRAW_ERRORS,
+    },
+    summary="Draw a graph you already have (graph JSON in; SVG, DOT or graph JSON out)",
+)
+async def draw_graph(
+    request: DrawRequest,
+    format: Annotated[Literal["svg", "dot", "json"], Query(description="What to answer.")] = "svg",
+) -> Response:
+    """The body is POST /api/graph's JSON as it is, or the minimal form ``{"nodes": [{"id", "op",
+    "data", "grad", "label"?}], "edges": [{"source", "target"}], "output"}``: from Python mode, or
+    from your own autograd engine. It is checked before anything is drawn: unique node ids, edges
+    between existing nodes, an output that exists, no cycles, clusters whose parents exist (a 422
+    naming the node or edge otherwise), and the same limits as a program's graph. Ops are known by
+    name or by micrograd's symbol; others are drawn with no known derivative."""
+    body = await run_in_threadpool(drawn_graph, request, format)
+    headers = SVG_HEADERS if format == "svg" else None
+    return Response(body, media_type=_DRAW_TYPES[format], headers=headers)

@@ -265,6 +265,83 @@ class GraphResponse(BaseModel):
         return cls.model_validate(to_json(model, svg_unavailable_reason, collapsed))
 
 
+DrawId = Annotated[str, Field(min_length=1, max_length=settings.max_label_chars)]
+
+
+class DrawNode(BaseModel):
+    """A node of a graph to draw: the minimal form, or a node of POST /api/graph's JSON."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: DrawId
+    op: str = Field(
+        default="leaf",
+        max_length=40,
+        description='An op name ("add", "mul", "pow", "relu", "tanh", "exp", "log", "sigmoid", "leaf") '
+        'or micrograd\'s _op ("+", "*", "**2", "ReLU"...); anything else is drawn as an op with no '
+        "known derivative.",
+    )
+    op_symbol: str | None = Field(default=None, max_length=40, description="micrograd's _op; wins over op.")
+    exponent: JsonNumber | None = Field(default=None, description='The exponent of a "pow" node.')
+    data: JsonNumber
+    grad: JsonNumber = 0.0
+    label: str | None = Field(default=None, max_length=settings.max_label_chars)
+    cluster: DrawId | None = None
+
+
+class DrawEdge(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    source: DrawId = Field(description="The operand node's id.")
+    target: DrawId = Field(description="The result node's id.")
+    position: int | None = Field(
+        default=None, ge=0, le=1_000_000, description="Operand order (default: edge order)."
+    )
+    slots: int = Field(default=1, ge=1, le=2, description="2: the operand is used twice (a + a).")
+
+
+class DrawCluster(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: DrawId
+    kind: Literal["neuron", "layer", "datapoint", "loss", "parameters", "fold"]
+    label: str | None = Field(default=None, max_length=settings.max_label_chars)
+    parent: DrawId | None = None
+    output: DrawId | None = None
+
+
+class DrawRequest(BaseModel):
+    """A graph you already have: POST /api/graph's JSON as it is, or the minimal form."""
+
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={
+            "examples": [
+                {
+                    "nodes": [
+                        {"id": "a", "op": "leaf", "data": 3.0, "grad": 2.0, "label": "a"},
+                        {"id": "b", "op": "add", "data": 6.0, "grad": 1.0, "label": "b"},
+                    ],
+                    "edges": [{"source": "a", "target": "b"}, {"source": "a", "target": "b"}],
+                    "output": "b",
+                }
+            ]
+        },
+    )
+
+    nodes: list[DrawNode] = Field(min_length=1, max_length=settings.max_nodes)
+    edges: list[DrawEdge] = Field(default_factory=list, max_length=settings.max_draw_edges)
+    output: DrawId = Field(
+        description="The id of the node the graph ends in; only what it depends on is drawn."
+    )
+    clusters: list[DrawCluster] = Field(default_factory=list, max_length=settings.max_nodes)
+    rankdir: Literal["LR", "TB"] = "LR"
+    expand: list[DrawId] | None = Field(
+        default=None, max_length=settings.max_render_nodes, description="As in POST /api/graph/svg."
+    )
+    check_gradients: bool = Field(default=False, description="For ?format=json: the gradient check.")
+
+
 class GraphRunResponse(BaseModel):
     """``POST /api/graph/run``: the graph, or the error that stopped it, always with status 200.
 
