@@ -188,7 +188,8 @@ class GraphModel:
     @classmethod
     def empty(cls, prints: Iterable[tuple[int, str]] = ()) -> GraphModel:
         """The graph of a program that made no Value: nothing to draw, only what it printed."""
-        return cls([], [], None, [], [], None, list(prints), Stats(0, 0, 0))
+        said = [(line, plain_text(text)) for line, text in prints]
+        return cls([], [], None, [], [], None, said, Stats(0, 0, 0))
 
     def node(self, node_id: str) -> Node:
         return self.nodes[int(node_id[1:])]

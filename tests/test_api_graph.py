@@ -20,6 +20,7 @@ from app.main import app
 from app.render import Renderer
 from app.schemas.graph import README_PROGRAM
 from engine.settings import Settings, settings
+from tests.svg_layout import direction
 
 client = TestClient(app)
 SVG = "{http://www.w3.org/2000/svg}"
@@ -212,9 +213,29 @@ def test_svg_content_type_ids_and_headers():
 
 
 def test_rankdir_changes_the_drawing():
-    lr = post("/api/graph/dot", source="a = Value(1.0)\nb = a * 2", rankdir="LR").text
-    tb = post("/api/graph/dot", source="a = Value(1.0)\nb = a * 2", rankdir="TB").text
-    assert "rankdir=LR" in lr and "rankdir=TB" in tb
+    source = "a = Value(1.0)\nb = a * 2\nc = b.tanh()"
+    lr = post("/api/graph/svg", source=source, rankdir="LR").text
+    tb = post("/api/graph/svg", source=source, rankdir="TB").text
+    assert direction(lr, "node-n0", "node-n3") == "LR" and direction(tb, "node-n0", "node-n3") == "TB"
+
+
+def test_run_endpoint_answers_program_and_size_errors_in_the_body():
+    """POST /api/graph/run, what the playground calls: a typo is an ordinary answer (200)."""
+    bad = post("/api/graph/run", source="a = Value(1.0)\nb = a + zz")
+    assert bad.status_code == 200
+    assert bad.json() == {
+        "graph": None,
+        "error": {"message": "name 'zz' is not defined", "line": 2, "column": 9},
+        "status": 400,
+    }
+    good = post("/api/graph/run", source=README_PROGRAM, check_gradients=True)
+    assert good.status_code == 200 and good.json()["error"] is None and good.json()["status"] == 200
+    assert good.json()["graph"] == graph(README_PROGRAM, check_gradients=True)
+    too_much = post("/api/graph/run", source="a = Value(1.0)", expand=["nope"])
+    assert too_much.json()["status"] == 422 and "no cluster 'nope'" in too_much.json()["error"]["message"]
+    assert (
+        post("/api/graph/run", source=3).status_code == 422
+    )  # only a request off the schema is an HTTP error
 
 
 def test_dot_endpoint():
@@ -246,6 +267,11 @@ def test_get_svg_and_dot_for_links():
     svg = client.get("/api/graph.svg", params=params)
     assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
     assert 'id="node-n0"' in svg.text
+    assert direction(svg.text, "node-n0", "node-n2") == "TB"
+    assert (
+        direction(client.get("/api/graph.svg", params={**params, "rankdir": "LR"}).text, "node-n0", "node-n2")
+        == "LR"
+    )
     dot = client.get("/api/graph.dot", params={**params, "output": "b"})
     assert dot.status_code == 200 and "rankdir=TB" in dot.text
     assert_error(client.get("/api/graph.svg"), 422)

@@ -12,6 +12,7 @@ import pytest
 
 from app.cli import main
 from app.schemas.graph import README_PROGRAM
+from tests.svg_layout import direction
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAM = "a = Value(2.0); b = a*a + a"
@@ -45,7 +46,10 @@ def test_render_json_from_a_file_with_gradient_check(tmp_path):
 
 def test_render_to_stdout_with_format(capsys):
     assert main(["render", PROGRAM, "--format", "dot", "--rankdir", "TB"]) == 0
-    assert "rankdir=TB" in capsys.readouterr().out
+    assert capsys.readouterr().out.startswith("digraph")
+    for rankdir in ("TB", "LR"):  # the drawing really turns, not just its text
+        assert main(["render", PROGRAM, "--format", "svg", "--rankdir", rankdir]) == 0
+        assert direction(capsys.readouterr().out, "node-n0", "node-n1") == rankdir
 
 
 def test_program_error_goes_to_stderr_with_exit_2(capsys, tmp_path):

@@ -22,6 +22,7 @@ from engine.dot import (
 )
 from engine.graph import GraphModel
 from engine.value import Value
+from tests.svg_layout import direction
 
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK_TITLE = "{http://www.w3.org/1999/xlink}title"
@@ -43,6 +44,14 @@ HOSTILE = [
     "tab\there\nnewline\x00nul",
     "lone\ud800surrogate",
 ]
+
+
+def svg_text(dot_source: str) -> str:
+    result = subprocess.run(
+        ["dot", "-Tsvg"], input=dot_source.encode("utf-8"), capture_output=True, timeout=30
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.decode("utf-8").replace("&#45;", "-")
 
 
 def svg_of(dot_source: str) -> ET.Element:
@@ -94,7 +103,9 @@ def test_micrograd_style_records_ops_and_edges():
 def test_rankdir_tb_and_decimals_are_options():
     model = product_model()
     source = to_dot(model, rankdir="TB", decimals=2)
-    assert "rankdir=TB" in source and "data 2.00 | grad 5.00" in source
+    assert "data 2.00 | grad 5.00" in source
+    assert direction(svg_text(source), "node-n0", "node-n2") == "TB"
+    assert direction(svg_text(to_dot(model, rankdir="LR")), "node-n0", "node-n2") == "LR"
     with pytest.raises(ValueError):
         to_dot(model, rankdir="RL; evil")
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response
-from fastapi.concurrency import run_in_threadpool
 
 from app.errors import api_error
+from app.gate import evaluations
 from app.render import RenderError, renderer
 from app.schemas.graph import (
     DrawRequest,
@@ -49,11 +49,21 @@ _ERRORS = {
         "model": ErrorResponse,
         "description": "The request does not match the schema, or is over a limit.",
     },
+    503: {
+        "model": ErrorResponse,
+        "description": "Too many graphs are being evaluated at once (max_concurrent_evaluations and a "
+        "short queue); the Retry-After header says when to try again.",
+        "headers": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
+    },
 }
 _DRAW_ERRORS = {
     **_ERRORS,
-    413: {"model": ErrorResponse, "description": "Too large to draw; the JSON endpoint still works."},
-    503: {"model": ErrorResponse, "description": "Renderers busy, too slow, or Graphviz missing."},
+    413: {"model": ErrorResponse, "description": "The clusters asked open (expand) are too many to draw."},
+    503: {
+        **_ERRORS[503],
+        "description": "Too many evaluations at once (with Retry-After), renderers busy, too slow, "
+        "or Graphviz missing.",
+    },
 }
 
 
@@ -126,13 +136,13 @@ def graph_python(request: GraphRequest) -> str:
 )
 async def post_graph(request: GraphRequest) -> Response:
     """Non-finite numbers are the strings "NaN", "Infinity", "-Infinity"."""
-    return Response(await run_in_threadpool(graph_json, request), media_type="application/json")
+    return Response(await evaluations.run(graph_json, request), media_type="application/json")
 
 
 @router.post(
     "/graph/run",
     response_model=GraphRunResponse,
-    responses={422: _ERRORS[422]},
+    responses={422: _ERRORS[422], 503: _ERRORS[503]},
     summary="Like POST /api/graph, but a program error is answered in the body with status 200",
 )
 async def post_graph_run(request: GraphRequest) -> Response:
@@ -140,7 +150,7 @@ async def post_graph_run(request: GraphRequest) -> Response:
 
     Only a request that does not match the schema is still a 422.
     """
-    return Response(await run_in_threadpool(graph_run_json, request), media_type="application/json")
+    return Response(await evaluations.run(graph_run_json, request), media_type="application/json")
 
 
 @router.post(
@@ -151,7 +161,7 @@ async def post_graph_run(request: GraphRequest) -> Response:
 )
 async def post_graph_svg(request: GraphRequest) -> Response:
     """Value shapes have ids ``node-n{i}``, ops ``op-n{i}``, edges ``edge-e{k}`` and ``opedge-n{i}``."""
-    return Response(await run_in_threadpool(graph_svg, request), media_type=SVG_TYPE, headers=SVG_HEADERS)
+    return Response(await evaluations.run(graph_svg, request), media_type=SVG_TYPE, headers=SVG_HEADERS)
 
 
 @router.post(
@@ -161,7 +171,7 @@ async def post_graph_svg(request: GraphRequest) -> Response:
     summary="The graph as Graphviz DOT source",
 )
 async def post_graph_dot(request: GraphRequest) -> Response:
-    return Response(await run_in_threadpool(graph_dot, request), media_type=DOT_TYPE)
+    return Response(await evaluations.run(graph_dot, request), media_type=DOT_TYPE)
 
 
 @router.post(
@@ -171,7 +181,7 @@ async def post_graph_dot(request: GraphRequest) -> Response:
     summary="A Python script that rebuilds the graph with micrograd and backpropagates",
 )
 async def post_graph_python(request: GraphRequest) -> Response:
-    script = await run_in_threadpool(graph_python, request)
+    script = await evaluations.run(graph_python, request)
     return Response(
         script, media_type=PYTHON_TYPE, headers={"Content-Disposition": 'inline; filename="graph.py"'}
     )
@@ -194,7 +204,7 @@ async def get_graph_svg(
     source: SourceQuery, output: OutputQuery = None, rankdir: RankdirQuery = "LR"
 ) -> Response:
     request = GraphRequest(source=source, output=output, rankdir=rankdir)
-    return Response(await run_in_threadpool(graph_svg, request), media_type=SVG_TYPE, headers=SVG_HEADERS)
+    return Response(await evaluations.run(graph_svg, request), media_type=SVG_TYPE, headers=SVG_HEADERS)
 
 
 @router.get(
@@ -207,7 +217,7 @@ async def get_graph_dot(
     source: SourceQuery, output: OutputQuery = None, rankdir: RankdirQuery = "LR"
 ) -> Response:
     request = GraphRequest(source=source, output=output, rankdir=rankdir)
-    return Response(await run_in_threadpool(graph_dot, request), media_type=DOT_TYPE)
+    return Response(await evaluations.run(graph_dot, request), media_type=DOT_TYPE)
 
 
 def drawn_graph(request: DrawRequest, fmt: str) -> str:
@@ -257,6 +267,6 @@ async def draw_graph(
     between existing nodes, an output that exists, no cycles, clusters whose parents exist (a 422
     naming the node or edge otherwise), and the same limits as a program's graph. Ops are known by
     name or by micrograd's symbol; others are drawn with no known derivative."""
-    body = await run_in_threadpool(drawn_graph, request, format)
+    body = await evaluations.run(drawn_graph, request, format)
     headers = SVG_HEADERS if format == "svg" else None
     return Response(body, media_type=_DRAW_TYPES[format], headers=headers)

@@ -210,13 +210,21 @@ def _check_constant(node: ast.Constant, positions: Positions, settings: Settings
     if isinstance(value, int | float):
         if not abs(value) <= settings.max_literal_magnitude:
             raise positions.error(
-                f"the number {value:g} is too large: literals are limited to "
+                f"the number {shown_number(value)} is too large: literals are limited to "
                 f"{settings.max_literal_magnitude:g} in magnitude",
                 node,
             )
         return
     kinds = {type(None): "None", bytes: "bytes", complex: "complex numbers", type(...): "..."}
     raise positions.error(f"unsupported constant: {kinds.get(type(value), type(value).__name__)}", node)
+
+
+def shown_number(value: int | float) -> str:
+    """A number for a message: ``%g``, or its length for an integer too big for a float (>= 2**1024)."""
+    if isinstance(value, int) and value.bit_length() > 1000:
+        text = str(abs(value))  # Python's parser refuses literals over 4300 digits before this
+        return f"{text[:6]}… (a {len(text)}-digit integer)"
+    return f"{value:g}"
 
 
 def _check_name(name: str, node: ast.AST, positions: Positions, settings: Settings) -> None:

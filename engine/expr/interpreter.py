@@ -148,9 +148,9 @@ class Interpreter:
         self.current, self.here = node, None
         self.step(node)
         if isinstance(node, ast.Expr):
-            return self.evaluate(node.value)
+            return self._not_uncalled(self.evaluate(node.value), node.value)
         if isinstance(node, ast.Assign):
-            value = self.evaluate(node.value)
+            value = self._not_uncalled(self.evaluate(node.value), node.value)
             for target in node.targets:
                 self.assign(target, value, node.value, "assign")
         elif isinstance(node, ast.AugAssign):
@@ -165,6 +165,15 @@ class Interpreter:
         elif isinstance(node, ast.Import | ast.ImportFrom):
             self._import(node)
         return None
+
+    def _not_uncalled(self, value: Any, node: ast.expr) -> Any:
+        """Refuse a method or function that was named but not called (``b = a.relu``): in Python it
+        does nothing a student meant, and here it would silently draw nothing."""
+        if isinstance(value, library.BoundMethod | library.Builtin):
+            written = ast.unparse(node)[:60]
+            where = self.positions.attribute(node) if isinstance(node, ast.Attribute) else self.where(node)
+            raise ExprError(f"{written} is a {value.kind[2:]} but is not called: write {written}()", *where)
+        return value
 
     def _augmented(self, node: ast.AugAssign) -> None:
         target = node.target
