@@ -6,6 +6,13 @@ Graphs: micrograd's README program; the 100-factor product ``x*x*...*x`` (dot's 
 refused by default through max_render_layout_nodes); an MLP(2, [16, 16, 1]) forward pass (~1600
 shapes) and a 400-term sum of squares (~2000 shapes), both above the default max_render_nodes.
 The renderer below lifts the limits so every graph is drawn; the cache is off.
+
+Then the server's path for programs whose graphs are drawn collapsed (issue 10): the lecture's
+forward pass of MLP(3, [4, 4, 1]) and its 20-step training loop (394 values, drawn as one box per
+neuron), and the same with one neuron expanded. Columns: running the program and reading its graph
+(run), planning the drawing and writing DOT (plan+dot), ``dot -Tsvg`` on that DOT (dot), their sum
+for the drawing alone (svg = plan+dot + dot) and with the run (total); ``dot`` on a one-node graph,
+measured in the same run, is the baseline (process start).
 """
 
 from __future__ import annotations
@@ -20,6 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.render import Renderer
 from engine.dot import drawn_node_count, layout_size, to_dot
+from engine.drawing import plan
+from engine.expr import run_program
 from engine.graph import GraphModel
 from engine.nn import MLP
 from engine.settings import Settings, settings
@@ -89,12 +98,74 @@ def main() -> None:
             t2 = time.perf_counter()
             dot_ms.append((t1 - t0) * 1e3)
             render_ms.append((t2 - t1) * 1e3)
-        verdict = default.unavailable_reason(model) or "drawn"
+        drawing = default.plan(model)
+        verdict = f"drawn in {len(drawing.collapsed)} boxes" if drawing.collapsed else "drawn whole"
         print(
             f"{name:<22}{drawn_node_count(model):>7}{layout_size(model):>8}"
             f"{statistics.median(dot_ms):>13.1f}{statistics.median(render_ms):>11.0f}  {verdict[:60]}"
         )
 
 
+LECTURE_DATA = """xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
+ys = [1.0, -1.0, -1.0, 1.0]
+n = MLP(3, [4, 4, 1])
+"""
+LECTURE_FORWARD = LECTURE_DATA + "o = n(xs[0])\no.backward()\n"
+LECTURE_LOOP = (
+    LECTURE_DATA
+    + """for k in range(20):
+  ypred = [n(x) for x in xs]
+  loss = sum((yout - ygt)**2 for ygt, yout in zip(ys, ypred))
+  for p in n.parameters():
+    p.grad = 0.0
+  loss.backward()
+  for p in n.parameters():
+    p.data += -0.1 * p.grad
+  print(k, loss.data)
+"""
+)
+
+
+def server_cases(repeat: int) -> None:
+    renderer = Renderer(Settings(render_cache_entries=0))
+    baseline = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        renderer.svg("digraph { a }")
+        baseline.append((time.perf_counter() - t0) * 1e3)
+    start = statistics.median(baseline)
+    print(f"\nserver path (ms, median of {repeat}); raw dot on a one-node graph: {start:.0f}")
+    print(f"{'case':<34}{'shapes':>7}{'run':>7}{'plan+dot':>9}{'dot':>7}{'svg':>7}{'total':>7}")
+    for name, source, expand in [
+        ("lecture forward pass", LECTURE_FORWARD, None),
+        ("lecture loop, collapsed", LECTURE_LOOP, None),
+        ("lecture loop, D1.L1.N1 expanded", LECTURE_LOOP, "D1.L1.N1"),
+    ]:
+        run_ms, plan_ms, dot_ms, shapes = [], [], [], 0
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            model = GraphModel.from_program(run_program(source))
+            t1 = time.perf_counter()
+            drawing = plan(model, settings.max_render_nodes, settings.max_render_layout_nodes)
+            if expand:
+                drawing = plan(
+                    model,
+                    settings.max_render_nodes,
+                    settings.max_render_layout_nodes,
+                    [*drawing.open, expand],
+                )
+            text = to_dot(model, collapsed=drawing.collapsed)
+            t2 = time.perf_counter()
+            renderer.svg(text)
+            t3 = time.perf_counter()
+            run_ms.append((t1 - t0) * 1e3)
+            plan_ms.append((t2 - t1) * 1e3)
+            dot_ms.append((t3 - t2) * 1e3)
+            shapes = drawing.shapes
+        r, p, d = (statistics.median(x) for x in (run_ms, plan_ms, dot_ms))
+        print(f"{name:<34}{shapes:>7}{r:>7.0f}{p:>9.1f}{d:>7.0f}{p + d:>7.0f}{r + p + d:>7.0f}")
+
+
 if __name__ == "__main__":
     main()
+    server_cases(int(sys.argv[sys.argv.index("--repeat") + 1]) if "--repeat" in sys.argv else 5)
