@@ -112,7 +112,8 @@ def main() -> None:
         p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
         shown = ", ".join(f"{k}: {v}" for k, v in sorted(answers.items()))
         print(
-            f"{name:<28}{statistics.median(latencies):>10.0f}ms{p99:>6.0f}ms{latencies[-1]:>6.0f}ms  {shown}"
+            f"{name:<28}{statistics.median(latencies):>10.0f}ms{p99:>6.0f}ms{latencies[-1]:>6.0f}ms"
+            f"{len(latencies):>9}  {shown}"
         )
 
 
