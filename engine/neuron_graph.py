@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 
 import graphviz
 
+from engine.clusters import ModelNeuron, Pass, find_passes
 from engine.dot import LAYOUT_LIMITS, build_digraph, escape_record_field, escape_tooltip, format_number
 from engine.graph import GraphModel
 from engine.nn import MLP
+from engine.ops import lookup
+from engine.reader import read_graph, topo_order
 from engine.value import Value
-
-ACTIVATION_OPS = {"ReLU": "relu", "tanh": "tanh", "sigmoid": "sigmoid"}
-ACTIVATION_SYMBOLS = {name: symbol for symbol, name in ACTIVATION_OPS.items()}
 
 LOSS_FORMULAS = {
     "hinge": "max(0, 1 − y·score)",
@@ -147,7 +147,8 @@ def neuron_part(output: Value, activation: str) -> NeuronPart:
     """Take apart ``act(b + w_0*x_0 + w_1*x_1 + ...)`` from its output Value."""
     pre = output
     if activation != "linear":
-        if ACTIVATION_OPS.get(output._op) != activation:
+        op, _ = lookup(output._op)
+        if op is None or op.name != activation:
             raise NeuronGraphError(f"expected a {activation} neuron output, found op {output._op!r}")
         pre = output._prev[0]
     sums, products = [], []
@@ -175,30 +176,28 @@ def neuron_part(output: Value, activation: str) -> NeuronPart:
 def find_neurons(root: Value, model: MLP) -> list[list[Value]]:
     """The output Value of every neuron of ``model`` in the graph of ``root``, per layer.
 
-    Each neuron's sum starts at its bias: ``b + w_0*x_0`` is the ``+`` with ``b`` on the left, the
-    next partial sum has that on the left, and so on for each input, then the activation.
+    Found the way every graph's neurons are found (``engine.clusters.find_passes``: the run of ``+``
+    from each neuron's bias that adds one ``w_i * x_i`` per weight, then its activation), so the
+    playground's clusters and this collapsed view agree on what a neuron is.
     """
-    consumers: dict[int, list[Value]] = {}
-    for v in root.topo():
-        for p in v._prev:
-            consumers.setdefault(id(p), []).append(v)
-
-    def next_up(v: Value, op: str) -> Value:
-        for c in consumers.get(id(v), ()):
-            if c._op == op and c._prev[0] is v:
-                return c
-        raise NeuronGraphError("the datapoint's graph does not use the model's parameters")
-
+    order = topo_order(root)
+    index = {id(v): i for i, v in enumerate(order)}
+    neurons = [
+        ModelNeuron("", li, ni, [index.get(id(w), -1) for w in neuron.w], index.get(id(neuron.b), -1))
+        for li, layer in enumerate(model.layers, 1)
+        for ni, neuron in enumerate(layer.neurons, 1)
+    ]
+    passes: dict[tuple[int, int], Pass] = {}
+    for p in find_passes(read_graph(root), neurons):
+        passes.setdefault((p.neuron.layer, p.neuron.index), p)
     outputs = []
-    for layer in model.layers:
+    for li, layer in enumerate(model.layers, 1):
         row = []
-        for neuron in layer.neurons:
-            v = neuron.b
-            for _ in neuron.w:
-                v = next_up(v, "+")
-            if neuron.activation != "linear":
-                v = next_up(v, ACTIVATION_SYMBOLS[neuron.activation])
-            row.append(v)
+        for ni, neuron in enumerate(layer.neurons, 1):
+            found = passes.get((li, ni))
+            if found is None or found.activation != neuron.activation:
+                raise NeuronGraphError("the datapoint's graph does not use the model's parameters")
+            row.append(order[found.output])
         outputs.append(row)
     return outputs
 
