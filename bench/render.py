@@ -33,6 +33,7 @@ from engine.graph import GraphModel
 from engine.nn import MLP
 from engine.settings import Settings, settings
 from engine.value import Value
+from tests.lecture_programs import LECTURE_DATA, LECTURE_LOOP  # the lecture's cells, as pasted
 
 
 def readme_program() -> Value:
@@ -106,24 +107,8 @@ def main() -> None:
         )
 
 
-LECTURE_DATA = """xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
-ys = [1.0, -1.0, -1.0, 1.0]
-n = MLP(3, [4, 4, 1])
-"""
-LECTURE_FORWARD = LECTURE_DATA + "o = n(xs[0])\no.backward()\n"
-LECTURE_LOOP = (
-    LECTURE_DATA
-    + """for k in range(20):
-  ypred = [n(x) for x in xs]
-  loss = sum((yout - ygt)**2 for ygt, yout in zip(ys, ypred))
-  for p in n.parameters():
-    p.grad = 0.0
-  loss.backward()
-  for p in n.parameters():
-    p.data += -0.1 * p.grad
-  print(k, loss.data)
-"""
-)
+LECTURE_PROGRAM = LECTURE_DATA + "n = MLP(3, [4, 4, 1])\n"
+LECTURE_FORWARD = LECTURE_PROGRAM + "o = n(xs[0])\no.backward()\n"
 
 
 def server_cases(repeat: int) -> None:
@@ -138,8 +123,8 @@ def server_cases(repeat: int) -> None:
     print(f"{'case':<34}{'shapes':>7}{'run':>7}{'plan+dot':>9}{'dot':>7}{'svg':>7}{'total':>7}")
     for name, source, expand in [
         ("lecture forward pass", LECTURE_FORWARD, None),
-        ("lecture loop, collapsed", LECTURE_LOOP, None),
-        ("lecture loop, D1.L1.N1 expanded", LECTURE_LOOP, "D1.L1.N1"),
+        ("lecture loop, collapsed", LECTURE_PROGRAM + LECTURE_LOOP, None),
+        ("lecture loop, D1.L1.N1 expanded", LECTURE_PROGRAM + LECTURE_LOOP, "D1.L1.N1"),
     ]:
         run_ms, plan_ms, dot_ms, shapes = [], [], [], 0
         for _ in range(repeat):

@@ -585,7 +585,7 @@ def test_errors_have_exact_places(source, line, column, message):
         ("n = MLP(2, [2, 1])\ny = n.foo", 2, 7, "an MLP has .layers, .parameters(), .zero_grad(); not .foo"),
         ("import micrograd\ny = micrograd.torch", 2, 15, "micrograd has no 'torch' here; it has engine, nn"),
         ("a = Value(1.0)\nb = tanh([a])", 2, 5, "tanh() needs a Value or a number, not a list"),
-        ("a = Value(1.0)\nb = a.tanh\nc = b + 1", 3, 5, "unsupported operand for +: a method"),
+        ("a = Value(1.0)\nb = a.tanh\nc = b + 1", 2, 7, "a.tanh is a method but is not called"),
         ("d = 4.0\nx = d.data", 2, 7, "'d' is a number, not a Value: write Value(...) to get .data"),
         (
             "a = Value(1.0)\nfor x in a:\n  pass",
