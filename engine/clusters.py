@@ -51,7 +51,10 @@ class Pass:
     neuron: ModelNeuron
     output: int
     members: list[int]
-    inputs: list[int]  # what its weights multiply
+    inputs: list[int]  # what each weight multiplies, in weight order
+    products: list[int]  # each weight's w * x, in weight order
+    sums: list[int]  # the + nodes of its sum, from the bias up
+    pre_activation: int  # the sum, before the activation
     datapoint: int = 0
     activation: str = "linear"
 
@@ -166,7 +169,9 @@ def find_passes(model: GraphModel, neurons: Sequence[ModelNeuron]) -> list[Pass]
 
 def _follow_sum(start, neuron, weight_slot, operands, uses, ops) -> Pass | None:
     """The pass whose sum begins at ``start`` (a ``+`` using the bias), or None if it is not one."""
-    sums, products, covered = [], [], set()
+    sums: list[int] = []
+    products: list[int] = []
+    covered: dict[int, int] = {}  # weight slot -> its product
 
     def take(node: int) -> None:  # a + node of the sum: its products, and + operands below it
         stack = [node]
@@ -181,7 +186,7 @@ def _follow_sum(start, neuron, weight_slot, operands, uses, ops) -> Pass | None:
                 if ops[a] == "mul" and len(uses[a]) == 1:
                     slot = next((weight_slot[w] for w in operands[a] if w in weight_slot), None)
                     if slot is not None and slot not in covered:
-                        covered.add(slot)
+                        covered[slot] = a
                         products.append(a)
                 elif ops[a] == "add" and len(uses[a]) == 1 and s == node and s == start:
                     stack.append(a)  # sum(w*x) + b: the products sit in the other operand's sums
@@ -203,15 +208,16 @@ def _follow_sum(start, neuron, weight_slot, operands, uses, ops) -> Pass | None:
     if len(uses[top]) == 1 and ops[uses[top][0]] in ACTIVATIONS:
         output = uses[top][0]
         activation = ops[output]
+    by_weight = [covered[k] for k in range(len(weight_slot))]
     inputs, members = [], [*sums, *products]
-    for p in products:
+    for p in by_weight:
         x = next(a for a in operands[p] if a not in weight_slot)
         inputs.append(x)
         if not operands[x] and len(uses[x]) == 1:  # a number turned into a leaf by w * x
             members.append(x)
     if output != top:
         members.append(output)
-    return Pass(neuron, output, members, inputs, activation=activation)
+    return Pass(neuron, output, members, inputs, by_weight, sums, top, activation=activation)
 
 
 def group_datapoints(model: GraphModel, passes: list[Pass]) -> int:

@@ -7,14 +7,15 @@ on it: each neuron's output ``data`` and ``grad``, each weight and its per-sampl
 ``expand_neuron`` gives one neuron's own scalar graph (the ``w_i * x_i`` products, the sum
 ``b + ...``, the activation) as ordinary Values, so ``GraphModel``/``engine.dot`` draw it.
 
-Neurons are found by walking the graph backwards from their outputs, following the shape that
-``Neuron.__call__`` builds: ``act(sum((w_i * x_i for ...), b))``, a chain of ``+`` that starts at the
-bias, with ``w_i * x_i`` on the right of each ``+``.
+Neurons are found as ``engine.clusters`` finds them in every graph the playground draws (one search
+for what a neuron is): from each neuron's bias, the run of ``+`` that adds one ``w_i * x_i`` per
+weight, then its activation.
 """
 
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -24,7 +25,6 @@ from engine.clusters import ModelNeuron, Pass, find_passes
 from engine.dot import LAYOUT_LIMITS, build_digraph, escape_record_field, escape_tooltip, format_number
 from engine.graph import GraphModel
 from engine.nn import MLP
-from engine.ops import lookup
 from engine.reader import read_graph, topo_order
 from engine.value import Value
 
@@ -143,34 +143,17 @@ def parse_neuron_id(text: str, layer_sizes: Sequence[int]) -> tuple[int, int]:
     return layer, index
 
 
+# The parts of the neurons find_neurons found, by output Value: collapse() and input_values() read
+# them. Weak, so a datapoint's graph is freed with its Values.
+_FOUND: weakref.WeakKeyDictionary[Value, NeuronPart] = weakref.WeakKeyDictionary()
+
+
 def neuron_part(output: Value, activation: str) -> NeuronPart:
-    """Take apart ``act(b + w_0*x_0 + w_1*x_1 + ...)`` from its output Value."""
-    pre = output
-    if activation != "linear":
-        op, _ = lookup(output._op)
-        if op is None or op.name != activation:
-            raise NeuronGraphError(f"expected a {activation} neuron output, found op {output._op!r}")
-        pre = output._prev[0]
-    sums, products = [], []
-    node = pre
-    while node._op == "+" and node._prev[1]._op == "*":
-        sums.append(node)
-        products.append(node._prev[1])
-        node = node._prev[0]
-    if node._prev:
-        raise NeuronGraphError("expected the sum of a neuron to start at its bias (a leaf)")
-    sums.reverse()
-    products.reverse()
-    return NeuronPart(
-        output=output,
-        pre_activation=pre,
-        bias=node,
-        weights=[p._prev[0] for p in products],
-        inputs=[p._prev[1] for p in products],
-        products=products,
-        sums=sums,
-        activation=activation,
-    )
+    """The Values of the neuron ``output`` came out of, as ``find_neurons`` found them."""
+    part = _FOUND.get(output)
+    if part is None or part.activation != activation:
+        raise NeuronGraphError(f"no {activation} neuron found with this output: call find_neurons first")
+    return part
 
 
 def find_neurons(root: Value, model: MLP) -> list[list[Value]]:
@@ -197,7 +180,18 @@ def find_neurons(root: Value, model: MLP) -> list[list[Value]]:
             found = passes.get((li, ni))
             if found is None or found.activation != neuron.activation:
                 raise NeuronGraphError("the datapoint's graph does not use the model's parameters")
-            row.append(order[found.output])
+            output = order[found.output]
+            _FOUND[output] = NeuronPart(
+                output=output,
+                pre_activation=order[found.pre_activation],
+                bias=neuron.b,
+                weights=list(neuron.w),
+                inputs=[order[i] for i in found.inputs],
+                products=[order[i] for i in found.products],
+                sums=[order[i] for i in found.sums],
+                activation=found.activation,
+            )
+            row.append(output)
         outputs.append(row)
     return outputs
 
