@@ -1,8 +1,8 @@
 """A fair share of the server for graph work: a cap on concurrent evaluations, a short queue, then 503.
 
-Running a program, reading a graph and drawing it are CPU work under the GIL: two at once already
-use both cores, and more only make each slower while holding worker threads the rest of the
-server needs (/healthz, pages, live sessions). So at most ``max_concurrent_evaluations`` run at
+Running a program, reading a graph and drawing it are CPU work under the GIL: a second one at once
+gains no throughput, only halves each one's share, and more hold worker threads and the GIL the
+rest of the server needs (/healthz, pages, live sessions). So at most ``max_concurrent_evaluations`` run at
 once; up to ``evaluation_queue`` more wait, on the event loop (a waiting request holds no worker
 thread), for at most ``evaluation_wait_seconds``; anything beyond gets 503 with ``Retry-After``.
 """

@@ -40,7 +40,9 @@ class Settings:
 
     # Graph area: drawing graphs people bring, and fair shares of the server between requests
     max_draw_edges: int = 60_000  # edges of a graph posted to /api/graph/draw (nodes: max_nodes)
-    max_concurrent_evaluations: int = 2  # programs run / graphs read at once (the GIL: more only waits)
+    # Graph requests at once: CPU work under the GIL, so a second one at once only halves each one's
+    # share; one at a time kept /healthz at 38 ms p50 under 40 heavy clients (bench/fairness.py).
+    max_concurrent_evaluations: int = 1
     evaluation_queue: int = 8  # requests that may wait for an evaluation slot; more get 503 at once
     evaluation_wait_seconds: float = 5.0  # wait for a slot this long, then 503 with Retry-After
 
