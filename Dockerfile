@@ -1,18 +1,33 @@
-# Same steps as `make run`: Graphviz from apt, the package from pyproject.toml, uvicorn on port 8000.
-FROM python:3.11-slim
+# Backprop Lab as users install it: the wheel, served by `backprop-lab serve` as a non-root user.
+#   docker build -t backprop-lab .
+#   docker run --rm -p 8000:8000 backprop-lab        (settings: -e BACKPROP_LAB_<NAME>=..., -e PORT=...)
 
-RUN apt-get update \
- && apt-get install -y --no-install-recommends graphviz \
- && rm -rf /var/lib/apt/lists/*
-
-WORKDIR /srv/backprop-lab
-COPY pyproject.toml README.md ./
+# Stage 1: build the wheel (the same `pip wheel .` as anywhere; hatch_build.py lays it out).
+FROM python:3.11-slim AS wheel
+WORKDIR /src
+COPY pyproject.toml hatch_build.py README.md LICENSE ./
+COPY backprop_lab ./backprop_lab
 COPY engine ./engine
 COPY app ./app
 COPY templates ./templates
 COPY static ./static
-RUN pip install --no-cache-dir .
+RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 
-ENV OPENBLAS_NUM_THREADS=1
+# Stage 2: Graphviz and the installed wheel; no source tree on the path.
+FROM python:3.11-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends graphviz \
+ && rm -rf /var/lib/apt/lists/*
+COPY --from=wheel /wheels /tmp/wheels
+RUN pip install --no-cache-dir /tmp/wheels/*.whl && rm -rf /tmp/wheels \
+ && useradd --system --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin backprop
+
+USER backprop
+WORKDIR /tmp
+ENV HOST=0.0.0.0 \
+    PORT=8000 \
+    PYTHONUNBUFFERED=1
 EXPOSE 8000
-CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000"]
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+    CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ['PORT'], timeout=4)"
+CMD ["backprop-lab", "serve"]

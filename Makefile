@@ -1,13 +1,16 @@
 # The two set-up commands of the README: `make run` and `make test`.
 # Each creates .venv when missing, installs the project into it and installs the system
 # programs it needs (Graphviz's dot; Chromium for the browser tests) with apt-get when missing.
+# `make run` installs only what serving needs; `make test` adds the dev extras (pytest, Playwright,
+# the reference implementations micrograd and torch, ...).
 
-PYTHON ?= python3
-VENV   := .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-stamp
-HOST   ?= 127.0.0.1
-PORT   ?= 8000
+PYTHON    ?= python3
+VENV      := .venv
+BIN       := $(VENV)/bin
+RUN_STAMP := $(VENV)/.run-stamp
+DEV_STAMP := $(VENV)/.dev-stamp
+HOST      ?= 127.0.0.1
+PORT      ?= 8000
 
 # apt_install PROGRAM PACKAGES: install PACKAGES with apt-get (sudo when not root) if PROGRAM is missing.
 define apt_install
@@ -21,11 +24,17 @@ endef
 
 .PHONY: run test lint bench graphviz chromium pyodide clean
 
-$(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -qq --upgrade pip
-	$(BIN)/python -m pip install -qq -e '.[dev]'
+
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -qq -e .
 	@touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -qq -e '.[dev]'
+	@touch $@ $(RUN_STAMP)
 
 graphviz:
 	$(call apt_install,dot,graphviz)
@@ -33,18 +42,18 @@ graphviz:
 chromium:
 	$(call apt_install,chromium,chromium fonts-dejavu-core)
 
-run: $(STAMP) graphviz pyodide
-	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT)
+run: $(RUN_STAMP) graphviz pyodide
+	$(BIN)/backprop-lab serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP) graphviz chromium pyodide
+test: $(DEV_STAMP) graphviz chromium pyodide
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: $(STAMP) graphviz
+bench: $(DEV_STAMP) graphviz
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/train.py

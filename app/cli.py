@@ -10,7 +10,18 @@ import sys
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    uvicorn.run("app.main:app", host=args.host, port=args.port, reload=args.reload)
+    from engine.settings import settings
+
+    uvicorn.run(
+        f"{__package__}.main:app",  # app.main in a checkout, backprop_lab.app.main when installed
+        host=args.host,
+        port=args.port,
+        reload=args.reload,
+        # h11, with room for the longest URL the app itself answers (414 past max_url_bytes): httptools
+        # refuses any URL over 64 KB with a plain-text 400, shorter than a GET of a long program.
+        http="h11",
+        h11_max_incomplete_event_size=settings.max_url_bytes + 65_536,
+    )
     return 0
 
 
@@ -82,9 +93,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="backprop-lab", description="Make backpropagation visible.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    serve = sub.add_parser("serve", help="run the web server")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve = sub.add_parser(
+        "serve",
+        help="run the web server",
+        description="Serves the playground, /train and the API. HOST and PORT in the environment set the "
+        "defaults (as in the Docker image); BACKPROP_LAB_* variables set the limits.",
+    )
+    serve.add_argument(
+        "--host", default=os.environ.get("HOST", "127.0.0.1"), help="default: $HOST or 127.0.0.1"
+    )
+    serve.add_argument(
+        "--port", type=int, default=os.environ.get("PORT", "8000"), help="default: $PORT or 8000"
+    )
     serve.add_argument("--reload", action="store_true", help="restart on code changes")
     serve.set_defaults(func=_serve)
 

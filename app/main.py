@@ -1,21 +1,36 @@
-"""The FastAPI application: ``uvicorn app.main:app``."""
+"""The FastAPI application: ``backprop-lab serve`` (or ``uvicorn app.main:app`` in a checkout)."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.errors import ApiError, api_error_handler, validation_error_handler
-from app.routes import graph, pages, pyodide, rooms, sessions
+from app import middleware, openapi
+from app.errors import (
+    ApiError,
+    api_error_handler,
+    http_error_handler,
+    unexpected_error_handler,
+    validation_error_handler,
+)
+from app.routes import docs, graph, pages, pyodide, rooms, sessions
 from app.sessions.lifespan import lifespan
 from app.web import static_files
 
 app = FastAPI(
     title="Backprop Lab",
     description="Make backpropagation visible: expression graphs with data and grad on every node, "
-    "and live MLP training sessions.",
+    "and live MLP training sessions.\n\n"
+    'Every error answer is `{"detail": {"message", "line", "column"}}`. '
+    "Pages: [playground](/) · [live training](/train) · [ReDoc](/redoc).",
     version="0.1.0",
+    license_info={"name": "MIT", "identifier": "MIT"},
     lifespan=lifespan,  # training sessions end on shutdown, so open event streams do not hold it up
+    docs_url=None,  # served by app.routes.docs from the vendored Swagger UI and ReDoc
+    redoc_url=None,
+    swagger_ui_oauth2_redirect_url=None,
+    generate_unique_id_function=openapi.operation_id,
 )
 
 
@@ -26,9 +41,14 @@ def healthz() -> dict[str, str]:
 
 
 app.add_exception_handler(RequestValidationError, validation_error_handler)
+app.add_exception_handler(StarletteHTTPException, http_error_handler)
 app.add_exception_handler(ApiError, api_error_handler)
+app.add_exception_handler(Exception, unexpected_error_handler)
+middleware.install(app)
+openapi.install(app)
 app.mount("/static", static_files, name="static")
 app.include_router(pages.router)
+app.include_router(docs.router)
 app.include_router(graph.router)
 app.include_router(sessions.router)
 app.include_router(rooms.router)

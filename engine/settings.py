@@ -82,6 +82,10 @@ class Settings:
     # Compiled executor (engine/compiled)
     compiled_cache_entries: int = 32  # captured programs an executor keeps (one per model structure + loss)
     compiled_predict_rows: int = 1_024  # rows per vectorized predict chunk (bounds memory on big grids)
+    # Platform: requests (app/middleware)
+    max_request_body_bytes: int = 1_048_576  # refused with 413 before the body is read
+    max_url_bytes: int = 262_144  # path + query; fits max_source_chars fully percent-encoded (12 B/char)
+    allowed_hosts: str = ""  # extra Host names, comma-separated ("*": any); IPs and localhost always
 
     # Playground Python mode (the program runs in the browser's Pyodide worker, never on the server)
     python_run_seconds: float = 5.0  # a program still running then is stopped (its worker is terminated)

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from hypothesis import settings as hypothesis_settings
+from servers import free_port, running_server
 
 # CI (CI=1, or BACKPROP_LAB_HYPOTHESIS=ci) replays the same examples every run, so a red build is
 # reproducible; locally each run explores new ones. No deadline: the machine is shared and slow.
@@ -35,50 +32,18 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory) -> Iterator[str]:
-    """Base URL of a real uvicorn serving app.main:app on 127.0.0.1, one per test module.
+    """Base URL of a real server on 127.0.0.1, one per test module, started as users start it
+    (``backprop-lab serve``: uvicorn with the app's HTTP settings).
 
-    One per module, so runs and sessions left by one module's tests never load another's. Its log
-    goes to a file: a pipe nobody reads fills up after ~64 KB of access log and then blocks uvicorn.
+    One per module, so runs and sessions left by one module's tests never load another's.
     """
-    port = _free_port()
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    port = free_port()
+    command = [sys.executable, "-m", "backprop_lab", "serve", "--host", "127.0.0.1", "--port", str(port)]
     log_path = tmp_path_factory.mktemp("uvicorn") / "server.log"
-    log = log_path.open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            log.close()
-            raise RuntimeError(f"uvicorn did not start:\n{log_path.read_text()}")
-        time.sleep(0.1)
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with running_server(command, port, log_path, ROOT, dict(os.environ, PYTHONUNBUFFERED="1")) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -69,7 +69,9 @@ def test_play_trains_and_draws(page, live_server):
     wait_live(page)
     assert page.locator("#play-btn").is_enabled()
     page.click("#play-btn")
-    page.wait_for_function("Number(document.querySelector('#step-count').dataset.step) >= 25", timeout=60_000)
+    page.wait_for_function(
+        "() => Number(document.querySelector('#step-count').dataset.step) >= 25", timeout=60_000
+    )
     page.click("#play-btn")  # pause
     page.wait_for_selector("#play-btn:not(.playing)")
     history = httpx.get(f"{live_server}/api/sessions/{session_id(page)}", timeout=30).json()["history"]
@@ -92,11 +94,11 @@ def test_step_and_reset_buttons(page):
     page.goto("/train" + SMALL)
     wait_live(page)
     page.click("#step-btn")
-    page.wait_for_function("document.querySelector('#step-count').dataset.step === '1'")
+    page.wait_for_function("() => document.querySelector('#step-count').dataset.step === '1'")
     page.keyboard.press("Shift+ArrowRight")
-    page.wait_for_function("document.querySelector('#step-count').dataset.step === '11'")
+    page.wait_for_function("() => document.querySelector('#step-count').dataset.step === '11'")
     page.click("#reset-btn")
-    page.wait_for_function("document.querySelector('#step-count').dataset.step === '0'")
+    page.wait_for_function("() => document.querySelector('#step-count').dataset.step === '0'")
 
 
 def test_share_link_follows_the_same_run(page, browser, live_server):
@@ -120,11 +122,11 @@ def test_share_link_follows_the_same_run(page, browser, live_server):
         assert viewer.locator("#own-link").is_visible()
         page.click("#play-btn")
         viewer.wait_for_function(
-            "Number(document.querySelector('#step-count').dataset.step) >= 10", timeout=60_000
+            "() => Number(document.querySelector('#step-count').dataset.step) >= 10", timeout=60_000
         )
         first = step_count(viewer)
         viewer.wait_for_function(
-            f"Number(document.querySelector('#step-count').dataset.step) > {first}", timeout=60_000
+            f"() => Number(document.querySelector('#step-count').dataset.step) > {first}", timeout=60_000
         )
         page.click("#play-btn")
         page.wait_for_selector("#play-btn:not(.playing)")
@@ -133,14 +135,14 @@ def test_share_link_follows_the_same_run(page, browser, live_server):
         final = httpx.post(f"{live_server}/api/sessions/{sid}/pause", headers=owner_token(page), timeout=30)
         final = final.json()["step"]
         for p in (page, viewer):
-            p.wait_for_function(f"document.querySelector('#step-count').dataset.step === '{final}'")
+            p.wait_for_function(f"() => document.querySelector('#step-count').dataset.step === '{final}'")
         assert "watching" in (page.text_content("#status") or "")
         # The owner changes a setting: the viewer follows the new run.
         page.select_option("[data-field='activation']", "tanh")
         viewer.wait_for_function(
-            "document.querySelector(\"[data-field='activation']\").value === 'tanh'", timeout=30_000
+            "() => document.querySelector(\"[data-field='activation']\").value === 'tanh'", timeout=30_000
         )
-        viewer.wait_for_function("document.querySelector('#step-count').dataset.step === '0'")
+        viewer.wait_for_function("() => document.querySelector('#step-count').dataset.step === '0'")
         assert not errors, errors
     finally:
         viewer_context.close()
@@ -150,7 +152,7 @@ def test_datapoint_graph_collapsed_then_expanded(page):
     page.goto("/train" + SMALL)
     wait_live(page)
     page.click("#step-btn")
-    page.wait_for_function("document.querySelector('#step-count').dataset.step === '1'")
+    page.wait_for_function("() => document.querySelector('#step-count').dataset.step === '1'")
     x, y = page.evaluate("backpropTrain.pointPosition('train', 3)")
     page.mouse.click(x, y)
     page.wait_for_selector("#graph-dialog[open] .gnode")
@@ -178,14 +180,14 @@ def test_settings_live_in_the_url(page):
     assert page.input_value("[data-field='activation']") == "tanh"
     assert page.locator("#network .net-neuron").count() == 3 + 5 + 1
     page.select_option("[data-field='optimizer']", "adam")
-    page.wait_for_function("location.search.includes('optimizer=adam')")
+    page.wait_for_function("() => location.search.includes('optimizer=adam')")
     page.locator("#network .net-pm >> nth=0").get_by_role(
         "button", name="Add a neuron to hidden layer 1"
     ).click()
-    page.wait_for_function("location.search.includes('hidden=4,5')")
-    page.wait_for_function("document.querySelectorAll('#network .net-neuron').length === 4 + 5 + 1")
+    page.wait_for_function("() => location.search.includes('hidden=4,5')")
+    page.wait_for_function("() => document.querySelectorAll('#network .net-neuron').length === 4 + 5 + 1")
     page.click("#add-layer")
-    page.wait_for_function("location.search.includes('hidden=4,5,5')")
+    page.wait_for_function("() => location.search.includes('hidden=4,5,5')")
     url = page.url
     page.reload()
     wait_live(page)
@@ -198,24 +200,30 @@ def test_draw_custom_points(page, live_server):
     page.goto("/train?n_points=40")
     wait_live(page)
     page.click(".tile[data-dataset='custom']")
-    page.wait_for_function("location.search.includes('dataset=custom')")
+    page.wait_for_function("() => location.search.includes('dataset=custom')")
     box = page.locator("#boundary").bounding_box()
     spots = [(0.25, 0.3, "0"), (0.3, 0.7, "0"), (0.7, 0.3, "1"), (0.75, 0.75, "1")]
     for fx, fy, cls in spots:
         page.click(f"[data-draw-class='{cls}']")
         page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
-    page.wait_for_function("new URLSearchParams(location.search).get('points')?.split(';').length === 4")
+    page.wait_for_function(
+        "() => new URLSearchParams(location.search).get('points')?.split(';').length === 4"
+    )
     # A stray point, then Shift+click takes it away again.
     stray = (box["x"] + 0.5 * box["width"], box["y"] + 0.5 * box["height"])
     page.mouse.click(*stray)
-    page.wait_for_function("new URLSearchParams(location.search).get('points')?.split(';').length === 5")
+    page.wait_for_function(
+        "() => new URLSearchParams(location.search).get('points')?.split(';').length === 5"
+    )
     page.keyboard.down("Shift")
     page.mouse.click(*stray)
     page.keyboard.up("Shift")
-    page.wait_for_function("new URLSearchParams(location.search).get('points')?.split(';').length === 4")
+    page.wait_for_function(
+        "() => new URLSearchParams(location.search).get('points')?.split(';').length === 4"
+    )
     assert "4 points" in page.text_content("#custom-count")
     # The page starts a run for the new points shortly after the last click.
-    page.wait_for_function("backpropTrain.points === 4", timeout=30_000)
+    page.wait_for_function("() => backpropTrain.points === 4", timeout=30_000)
     wait_live(page)
     sid = session_id(page)
     detail = httpx.get(f"{live_server}/api/sessions/{sid}", timeout=30).json()
@@ -226,7 +234,9 @@ def test_draw_custom_points(page, live_server):
     assert xs[0] < xs[2]  # left clicks are left of right clicks
     # And it trains on them.
     page.keyboard.press("Shift+ArrowRight")
-    page.wait_for_function("document.querySelector('#step-count').dataset.step === '10'", timeout=60_000)
+    page.wait_for_function(
+        "() => document.querySelector('#step-count').dataset.step === '10'", timeout=60_000
+    )
     history = httpx.get(f"{live_server}/api/sessions/{sid}", timeout=30).json()["history"]
     assert len(history) == 10 and history[-1]["train_loss"] < history[0]["train_loss"]
     assert page.evaluate(INKED, "#loss-chart canvas") > 100
@@ -240,7 +250,7 @@ def test_datapoint_graph_shows_the_numbers_of_the_api(page, live_server):
     page.goto("/train" + SMALL)
     wait_live(page)
     page.keyboard.press("Shift+ArrowRight")
-    page.wait_for_function("document.querySelector('#step-count').dataset.step === '10'")
+    page.wait_for_function("() => document.querySelector('#step-count').dataset.step === '10'")
     sid = session_id(page)
     # A point that still has a loss, so its grads are not all zero.
     index, graph = next(
@@ -273,7 +283,7 @@ def test_clicking_a_weight_shows_its_value_and_grad(page, live_server):
     page.goto("/train" + SMALL)
     wait_live(page)
     page.click("#step-btn")
-    page.wait_for_function("document.querySelector('#step-count').dataset.step === '1'")
+    page.wait_for_function("() => document.querySelector('#step-count').dataset.step === '1'")
     # Click the middle of the drawn line of one weight, as a person would.
     edges = page.locator("#network path.net-edge")
     index = 2 * 6 + 6 * 4 + 1  # past the weights into hidden 1 and hidden 2: the score's input 1
@@ -310,7 +320,7 @@ def test_watch_link_is_read_only_and_says_when_the_run_ends(page, browser, live_
         viewer.keyboard.press("ArrowRight")
         viewer.keyboard.press("Space")
         page.click("#step-btn")
-        viewer.wait_for_function("document.querySelector('#step-count').dataset.step === '1'")
+        viewer.wait_for_function("() => document.querySelector('#step-count').dataset.step === '1'")
         assert httpx.get(f"{live_server}/api/sessions/{sid}", timeout=30).json()["state"]["step"] == 1
         # A viewer may still look inside: a datapoint's graph opens read-only.
         x, y = viewer.evaluate("backpropTrain.pointPosition('train', 0)")
@@ -336,7 +346,7 @@ def test_owner_is_offered_a_new_run_when_theirs_ends(page, live_server):
     wait_live(page)
     sid = session_id(page)
     page.click("#step-btn")
-    page.wait_for_function("document.querySelector('#step-count').dataset.step === '1'")
+    page.wait_for_function("() => document.querySelector('#step-count').dataset.step === '1'")
     # As an eviction would: the run ends without this page asking.
     httpx.delete(f"{live_server}/api/sessions/{sid}", headers=owner_token(page), timeout=30)
     page.wait_for_selector("#ended:not([hidden])")
@@ -353,7 +363,7 @@ def test_a_link_over_the_limits_runs_within_them(page):
     page.goto("/train?hidden=64,3&n_points=40")
     wait_live(page)
     assert "at most 32" in page.text_content("#notice")
-    page.wait_for_function("location.search.includes('hidden=32,3')")
+    page.wait_for_function("() => location.search.includes('hidden=32,3')")
     assert page.locator("#network .net-neuron").count() == 32 + 3 + 1
 
 
@@ -375,8 +385,8 @@ def test_choosing_three_classes_switches_to_a_multiclass_loss(page, live_server)
     wait_live(page)
     page.click(".tile[data-dataset='blobs']")
     page.select_option("[data-field='n_classes']", "3")
-    page.wait_for_function("location.search.includes('loss=softmax_ce')")
-    page.wait_for_function("backpropTrain.layerSizes?.join() === '2,4,3'", timeout=30_000)
+    page.wait_for_function("() => location.search.includes('loss=softmax_ce')")
+    page.wait_for_function("() => backpropTrain.layerSizes?.join() === '2,4,3'", timeout=30_000)
     wait_live(page)
     assert page.locator("#network .net-neuron").count() == 4 + 3
     assert "softmax" in page.text_content("#notice")
@@ -418,7 +428,7 @@ def test_every_control_lands_in_the_url_and_a_reload_restores_it(page):
         " return Object.entries(expected).every(([k, v]) => q.get(k) === v); }",
         arg=expected,
     )
-    page.wait_for_function("backpropTrain.layerSizes !== null")
+    page.wait_for_function("() => backpropTrain.layerSizes !== null")
     page.reload()
     wait_live(page)
     for field, value in expected.items():
@@ -433,16 +443,16 @@ def test_the_lecture_set_trains_and_shows_its_points_in_a_table(page, live_serve
     page.goto("/train?hidden=6,4&n_points=60&seed=2")
     wait_live(page)
     page.click(".tile[data-dataset='lecture']")
-    page.wait_for_function("location.search.includes('dataset=lecture')")
+    page.wait_for_function("() => location.search.includes('dataset=lecture')")
     # The lecture's own settings come with it, and the generator's knobs are off.
-    page.wait_for_function("JSON.stringify(backpropTrain.layerSizes) === '[3,4,4,1]'", timeout=30_000)
+    page.wait_for_function("() => JSON.stringify(backpropTrain.layerSizes) === '[3,4,4,1]'", timeout=30_000)
     assert page.input_value("[data-field='activation']") == "tanh"
     assert page.input_value("[data-field='loss']") == "mse"
     for field in ("n_points", "noise", "test_fraction"):
         assert page.locator(f"[data-field='{field}']").is_disabled()
     # A table of the 4 points takes the plot's place; its scores come from the live events.
     assert page.locator("#boundary-wrap").is_hidden()
-    page.wait_for_function("backpropTrain.lectureRight !== null", timeout=30_000)
+    page.wait_for_function("() => backpropTrain.lectureRight !== null", timeout=30_000)
     rows = page.locator("#lecture-points tbody tr")
     assert rows.count() == 4
     assert rows.nth(0).locator("td").all_text_contents()[1:5] == ["2.0000", "3.0000", "-1.0000", "+1"]
@@ -452,12 +462,12 @@ def test_the_lecture_set_trains_and_shows_its_points_in_a_table(page, live_serve
     assert httpx.get(f"{live_server}/api/sessions/{sid}/boundary", timeout=30).status_code == 422
     # Train until every point is right.
     page.click("#step-btn")
-    page.wait_for_function("document.querySelector('#step-count').dataset.step === '1'")
+    page.wait_for_function("() => document.querySelector('#step-count').dataset.step === '1'")
     page.click("#play-btn")
-    page.wait_for_function("document.querySelector('#accuracy').textContent === '100%'", timeout=60_000)
+    page.wait_for_function("() => document.querySelector('#accuracy').textContent === '100%'", timeout=60_000)
     page.click("#play-btn")
     page.wait_for_selector("#play-btn:not(.playing)")
-    page.wait_for_function("backpropTrain.lectureRight === 4", timeout=30_000)
+    page.wait_for_function("() => backpropTrain.lectureRight === 4", timeout=30_000)
     assert page.locator("#lecture-points .verdict.ok").count() == 4
     assert "4 of 4 right" in page.text_content("#lecture-points caption")
     detail = httpx.get(f"{live_server}/api/sessions/{sid}", timeout=30).json()
@@ -471,7 +481,7 @@ def test_the_lecture_set_trains_and_shows_its_points_in_a_table(page, live_serve
     page.click("#graph-close")
     # Back to a 2-D set: the plot returns and the knobs work again.
     page.click(".tile[data-dataset='moons']")
-    page.wait_for_function("JSON.stringify(backpropTrain.layerSizes) === '[2,4,4,1]'", timeout=30_000)
+    page.wait_for_function("() => JSON.stringify(backpropTrain.layerSizes) === '[2,4,4,1]'", timeout=30_000)
     page.wait_for_selector("#boundary[data-painted='yes']", timeout=30_000)
     assert page.locator("#lecture-points").is_hidden()
     assert page.locator("[data-field='noise']").is_enabled()

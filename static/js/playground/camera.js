@@ -64,6 +64,8 @@ export class Camera {
     this.detach();
     this.svg = svg;
     this.fontPx = drawingMetrics(svgText).fontPx;
+    // Set here (CSSOM), or svg-pan-zoom writes a style="" attribute, which the site's CSP refuses.
+    svg.style.overflow = "hidden";
     this.panZoom = svgPanZoom(svg, {
       zoomEnabled: true,
       controlIconsEnabled: false,

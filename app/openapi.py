@@ -1,0 +1,106 @@
+"""The OpenAPI document, made once from the routes and then corrected in one place.
+
+- Operation ids are the route functions' names in camelCase (``create_session`` -> ``createSession``):
+  ``operation_id`` is given to FastAPI as its ``generate_unique_id_function``.
+- Errors as the server really sends them: FastAPI's default 422 body (``HTTPValidationError``) is
+  replaced by the API's one error shape, and the answers the middleware can give any route are added
+  where they apply (421 wrong Host, 403 cross-origin write, 413 body too large, 414 URL too long).
+- Non-JSON answers (SVG, DOT, Python, event streams) get a string schema, so client generators keep them.
+- Models that no route returns as JSON but that clients need (``SessionEvent``: the data of each
+  server-sent event) are added to the components.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
+
+from app.schemas.graph import ErrorResponse
+from app.schemas.sessions import SessionEvent
+from engine.settings import settings
+
+REF = "#/components/schemas/{model}"
+ERROR_REF = {"$ref": REF.format(model="ErrorResponse")}
+EXTRA_MODELS: tuple[type[BaseModel], ...] = (ErrorResponse, SessionEvent)
+
+UNSAFE_METHODS = ("post", "put", "patch", "delete")
+MIDDLEWARE_ERRORS = {
+    "421": "The Host header names this server by a name it does not answer to (see allowed_hosts).",
+    "403": "A page of another site sent this request (Origin / Sec-Fetch-Site): refused.",
+    "413": f"The request body is over max_request_body_bytes ({settings.max_request_body_bytes:,} bytes).",
+    "414": f"The URL is over max_url_bytes ({settings.max_url_bytes:,} bytes).",
+    "422": "The request does not match the schema (the message names the field).",
+}
+
+
+def operation_id(route: APIRoute) -> str:
+    head, *rest = route.name.split("_")
+    return head + "".join(word[:1].upper() + word[1:] for word in rest)
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": ERROR_REF}}}
+
+
+def _add_error(responses: dict[str, Any], status: str, description: str) -> None:
+    """Adds ``status`` in the error shape; a route's own description of it comes first."""
+    existing = responses.get(status)
+    if existing is None:
+        responses[status] = _error(description)
+    elif description not in existing.get("description", ""):
+        existing["description"] = f"{existing.get('description', '').rstrip()} {description}".strip()
+
+
+def _fix_operation(method: str, operation: dict[str, Any]) -> None:
+    responses = operation.setdefault("responses", {})
+    default_422 = responses.get("422", {}).get("content", {}).get("application/json", {}).get("schema", {})
+    if default_422.get("$ref", "").endswith("/HTTPValidationError"):
+        responses["422"] = _error(MIDDLEWARE_ERRORS["422"])
+    if "requestBody" in operation:
+        _add_error(responses, "422", MIDDLEWARE_ERRORS["422"])
+        _add_error(responses, "413", MIDDLEWARE_ERRORS["413"])
+    if any(p.get("in") == "query" for p in operation.get("parameters", [])):
+        _add_error(responses, "414", MIDDLEWARE_ERRORS["414"])
+    if method in UNSAFE_METHODS:
+        _add_error(responses, "403", MIDDLEWARE_ERRORS["403"])
+    _add_error(responses, "421", MIDDLEWARE_ERRORS["421"])
+    for response in responses.values():
+        for media_type, media in response.get("content", {}).items():
+            if not media.get("schema") and media_type != "application/json":
+                media["schema"] = {"type": "string"}
+
+
+def build_openapi(app: FastAPI) -> dict[str, Any]:
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+        tags=app.openapi_tags,
+        license_info=app.license_info,
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for model in EXTRA_MODELS:
+        model_schema = model.model_json_schema(ref_template=REF)
+        for name, definition in model_schema.pop("$defs", {}).items():
+            components.setdefault(name, definition)  # FastAPI's own (input/output) variants win
+        components.setdefault(model.__name__, model_schema)
+    for path_item in schema.get("paths", {}).values():
+        for method, operation in path_item.items():
+            _fix_operation(method, operation)
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    return schema
+
+
+def install(app: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = build_openapi(app)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,168 @@
+"""The wheel as a user gets it: built from this checkout, installed into a new venv, served by its
+``backprop-lab`` command from another folder, where a student's own ``engine.py`` and some other
+``app/`` package lie, and fetched: the pages, their static files, /docs, an SVG.
+
+Speed: installing the wheel's dependencies from the index takes 40-60 s on this machine, so the new
+venv instead sees this venv's installed copies of exactly the distributions the wheel requires
+(``Requires-Dist``, recursively, extras included) through a ``.pth`` file, and ``pip check``
+confirms they satisfy its metadata. A dependency the wheel forgot to declare is therefore missing
+there, as it would be for a user. ``make run``'s own install path is the same wheel metadata.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from email.parser import Parser
+from importlib import metadata
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import ROOT
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from servers import free_port, running_server
+
+STUDENT_ENGINE = "raise SystemExit('the student\\'s own engine.py was imported')\n"
+
+
+def runtime_closure(requirements: list[str]) -> set[str]:
+    """Names of the distributions ``requirements`` need, following their requirements and extras."""
+    visited: set[tuple[str, str]] = set()
+    stack = [(Requirement(text), "") for text in requirements]
+    while stack:
+        requirement, parent_extra = stack.pop()
+        if requirement.marker is not None and not requirement.marker.evaluate({"extra": parent_extra}):
+            continue
+        name = canonicalize_name(requirement.name)
+        for extra in ("", *requirement.extras):
+            if (name, extra) not in visited:
+                visited.add((name, extra))
+                requires = metadata.distribution(name).requires or []
+                stack.extend((Requirement(text), extra) for text in requires)
+    return {name for name, _ in visited}
+
+
+def link_distributions(names: set[str], into: Path) -> None:
+    """Symlinks each installed distribution's top-level files and its .dist-info into ``into``."""
+    into.mkdir()
+    for name in names:
+        dist = metadata.distribution(name)
+        site = Path(str(dist.locate_file("")))
+        for top in {Path(str(file)).parts[0] for file in dist.files or []} - {".."}:
+            if (site / top).exists() and not (into / top).exists():
+                (into / top).symlink_to(site / top)
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", out, ROOT],
+        check=True,
+        timeout=300,
+    )
+    (path,) = out.glob("backprop_lab-*.whl")
+    return path
+
+
+@pytest.fixture(scope="module")
+def venv(wheel, tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("venv")
+    env = base / "env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", env], check=True, timeout=120)
+    with zipfile.ZipFile(wheel) as archive:
+        meta_name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        meta = Parser().parsestr(archive.read(meta_name).decode())
+    deps = base / "deps"
+    link_distributions(runtime_closure(meta.get_all("Requires-Dist") or []), deps)
+    (site,) = env.glob("lib/python3*/site-packages")
+    (site / "backprop_lab_deps.pth").write_text(f"{deps}\n")
+    pip = [sys.executable, "-m", "pip", "--python", str(env / "bin" / "python")]
+    subprocess.run([*pip, "install", "-q", "--no-deps", "--no-index", wheel], check=True, timeout=300)
+    check = subprocess.run([*pip, "check"], capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0, check.stdout + check.stderr
+    return env
+
+
+@pytest.fixture(scope="module")
+def notebook_folder(tmp_path_factory) -> Path:
+    """Where a student works: their own engine.py, and an unrelated app/ package."""
+    folder = tmp_path_factory.mktemp("notebook")
+    (folder / "engine.py").write_text(STUDENT_ENGINE)
+    (folder / "app").mkdir()
+    (folder / "app" / "__init__.py").write_text("raise SystemExit('another distribution\\'s app/')\n")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def served(venv, notebook_folder, tmp_path_factory):
+    """``backprop-lab serve`` of the new venv, from the notebook folder, configured by HOST and PORT."""
+    port = free_port()
+    unrelated = ("PYTHON", "BACKPROP_LAB_", "VIRTUAL_ENV")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(unrelated)}
+    env.update(PORT=str(port), HOST="127.0.0.1", PATH=f"{venv / 'bin'}:{env.get('PATH', '')}")
+    log_path = tmp_path_factory.mktemp("wheel-server") / "server.log"
+    command = [venv / "bin" / "backprop-lab", "serve"]
+    with running_server(command, port, log_path, notebook_folder, env) as base:
+        yield base
+
+
+def test_the_wheel_installs_one_package_with_the_pages_inside(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    dist_info = wheel.name.split("-py3")[0] + ".dist-info"
+    assert {name.split("/")[0] for name in names} == {"backprop_lab", dist_info}
+    for folder in ("templates", "static"):
+        in_repo = {
+            p.relative_to(ROOT).as_posix()
+            for p in (ROOT / folder).rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts
+        }
+        in_wheel = {n.removeprefix("backprop_lab/") for n in names if n.startswith(f"backprop_lab/{folder}/")}
+        assert in_wheel == in_repo, folder  # all of static/vendor as it is at build time
+    for module in (n for n in names if n.endswith(".py")):
+        source = zipfile.ZipFile(wheel).read(module).decode()
+        assert not re.search(r"^\s*(from|import) (engine|app)\b", source, flags=re.MULTILINE), module
+
+
+def test_the_notebook_import_line_uses_the_installed_package(venv, notebook_folder):
+    script = (
+        "import sys\n"
+        "from backprop_lab import Value, MLP, draw_dot, Trainer\n"
+        "a = Value(2.0); b = a * a + a; b.backward()\n"
+        "assert a.grad == 5.0, a.grad\n"
+        "assert type(draw_dot(b)).__name__ == 'Digraph'\n"
+        "assert len(MLP(2, [4, 1]).parameters()) == 17\n"
+        "import backprop_lab\n"
+        f"assert backprop_lab.__file__.startswith({str(venv)!r}), backprop_lab.__file__\n"
+        "assert not {m.split('.')[0] for m in sys.modules} & {'engine', 'app'}\n"
+        "print('ok')\n"
+    )
+    run = subprocess.run(
+        [venv / "bin" / "python", "-c", script],
+        cwd=notebook_folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.stdout.strip() == "ok", run.stdout + run.stderr
+
+
+def test_the_installed_server_serves_pages_static_files_and_docs(served):
+    with httpx.Client(base_url=served, timeout=30) as http:
+        assets = set()
+        for page in ("/", "/train", "/docs", "/redoc"):
+            response = http.get(page)
+            assert response.status_code == 200, page
+            assets |= set(re.findall(r'(?:src|href)="(?:http://[^/"]+)?(/static/[^"]+)"', response.text))
+        assert any("swagger-ui-bundle.js" in a for a in assets) and any("codemirror" in a for a in assets)
+        for asset in sorted(assets):
+            assert http.get(asset).status_code == 200, asset
+        spec = http.get("/openapi.json").json()
+        assert spec["paths"]["/api/graph"]["post"]["operationId"] == "postGraph"
+        svg = http.get("/api/graph.svg", params={"source": "a = Value(2.0)\nb = a*a + a"})
+        assert svg.status_code == 200 and svg.text.lstrip().startswith(("<?xml", "<svg")), svg.text[:200]
