@@ -5,7 +5,9 @@
 - Errors as the server really sends them: FastAPI's default 422 body (``HTTPValidationError``) is
   replaced by the API's one error shape, and the answers the middleware can give any route are added
   where they apply (421 wrong Host, 403 cross-origin write, 413 body too large, 414 URL too long).
-- Non-JSON answers (SVG, DOT, Python, event streams) get a string schema, so client generators keep them.
+- An optional request body is documented as its model (clients leave it out), not ``model | null``.
+- Non-JSON answers (SVG, DOT, Python, event streams) get a string schema, so client generators keep them;
+  an event stream also names the model of each event's data (``x-event-data``: ``SessionEvent``).
 - Models that no route returns as JSON but that clients need (``SessionEvent``: the data of each
   server-sent event) are added to the components.
 """
@@ -27,6 +29,11 @@ REF = "#/components/schemas/{model}"
 ERROR_REF = {"$ref": REF.format(model="ErrorResponse")}
 EXTRA_MODELS: tuple[type[BaseModel], ...] = (ErrorResponse, SessionEvent)
 
+EVENT_STREAM = {
+    "type": "string",
+    "description": "Server-sent events (`event:` the kind, `data:` one JSON SessionEvent, `id:`); "
+    "comment lines are heartbeats.",
+}
 UNSAFE_METHODS = ("post", "put", "patch", "delete")
 MIDDLEWARE_ERRORS = {
     "421": "The Host header names this server by a name it does not answer to (see allowed_hosts).",
@@ -55,7 +62,20 @@ def _add_error(responses: dict[str, Any], status: str, description: str) -> None
         existing["description"] = f"{existing.get('description', '').rstrip()} {description}".strip()
 
 
+def _optional_body_without_null(operation: dict[str, Any]) -> None:
+    """An optional body is ``X | None`` in FastAPI's schema; clients send no body, not ``null``
+    (openapi-python-client, given the ``null``, sends its "unset" marker as JSON and fails)."""
+    body = operation.get("requestBody")
+    if not body or body.get("required"):
+        return
+    for media in body.get("content", {}).values():
+        variants = media.get("schema", {}).get("anyOf", [])
+        if len(variants) == 2 and {"type": "null"} in variants:
+            media["schema"] = next(v for v in variants if v != {"type": "null"})
+
+
 def _fix_operation(method: str, operation: dict[str, Any]) -> None:
+    _optional_body_without_null(operation)
     responses = operation.setdefault("responses", {})
     default_422 = responses.get("422", {}).get("content", {}).get("application/json", {}).get("schema", {})
     if default_422.get("$ref", "").endswith("/HTTPValidationError"):
@@ -68,9 +88,16 @@ def _fix_operation(method: str, operation: dict[str, Any]) -> None:
     if method in UNSAFE_METHODS:
         _add_error(responses, "403", MIDDLEWARE_ERRORS["403"])
     _add_error(responses, "421", MIDDLEWARE_ERRORS["421"])
-    for response in responses.values():
+    for status, response in responses.items():
+        if int(status) >= 400:  # errors are always JSON, whatever the route's own answer is
+            schemas = [m.get("schema") for m in response.get("content", {}).values() if m.get("schema")]
+            response["content"] = {"application/json": {"schema": schemas[0] if schemas else ERROR_REF}}
+            continue
         for media_type, media in response.get("content", {}).items():
-            if not media.get("schema") and media_type != "application/json":
+            if media_type == "text/event-stream":
+                media.setdefault("schema", {}).update(EVENT_STREAM)
+                media["x-event-data"] = {"$ref": REF.format(model=SessionEvent.__name__)}
+            elif not media.get("schema") and media_type != "application/json":
                 media["schema"] = {"type": "string"}
 
 

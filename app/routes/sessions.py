@@ -236,7 +236,7 @@ async def get_network(session_id: str, store: Store) -> NetworkOut:
     response_model=CollapsedGraphOut | ExpandedNeuronOut,
     summary="One datapoint's graph: collapsed to neurons, or one neuron expanded",
     responses={
-        **_OWNER_ERRORS,
+        **_READ_ERRORS,  # an open read: no owner token, so no 403
         200: {"content": {"application/json": {}, "image/svg+xml": {}}, "description": "JSON or SVG."},
         413: {**_ERR, "description": "Too large to draw as SVG; the JSON still works."},
         503: {**_ERR, "description": "Renderers busy, too slow, or Graphviz missing."},
