@@ -69,8 +69,11 @@ def _rewrite_line(line: str, target: str, filename: str, node: ast.AST, plain_im
 
 
 def _files(folder: Path):
+    """Every file under ``folder`` but caches and hidden files (``make pyodide``'s stamp, say)."""
     for path in sorted(folder.rglob("*")):
-        if path.is_file() and not SKIP_PARTS & set(path.parts) and path.suffix != ".pyc":
+        parts = set(path.relative_to(folder).parts)
+        hidden = any(part.startswith(".") for part in parts)
+        if path.is_file() and not hidden and not SKIP_PARTS & parts and path.suffix != ".pyc":
             yield path
 
 

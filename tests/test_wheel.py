@@ -120,11 +120,12 @@ def test_the_wheel_installs_one_package_with_the_pages_inside(wheel):
         in_repo = {
             p.relative_to(ROOT).as_posix()
             for p in (ROOT / folder).rglob("*")
-            if p.is_file() and "__pycache__" not in p.parts
+            if p.is_file() and "__pycache__" not in p.parts and not p.name.startswith(".")
         }
         in_wheel = {n.removeprefix("backprop_lab/") for n in names if n.startswith(f"backprop_lab/{folder}/")}
         assert in_wheel == in_repo, folder  # all of static/vendor as it is at build time
-    for module in (n for n in names if n.endswith(".py")):
+    # The server's modules import the nested package; static/py runs in the browser, as it is.
+    for module in (n for n in names if n.endswith(".py") and not n.startswith("backprop_lab/static/")):
         source = zipfile.ZipFile(wheel).read(module).decode()
         assert not re.search(r"^\s*(from|import) (engine|app)\b", source, flags=re.MULTILINE), module
 
@@ -166,3 +167,23 @@ def test_the_installed_server_serves_pages_static_files_and_docs(served):
         assert spec["paths"]["/api/graph"]["post"]["operationId"] == "postGraph"
         svg = http.get("/api/graph.svg", params={"source": "a = Value(2.0)\nb = a*a + a"})
         assert svg.status_code == 200 and svg.text.lstrip().startswith(("<?xml", "<svg")), svg.text[:200]
+
+
+def test_the_python_modes_bundle_from_the_wheel_runs_as_top_level_engine(served, tmp_path):
+    """The browser gets the engine modules as the package ``engine``, not the wheel's nested name."""
+    import io
+
+    bundle = httpx.get(served + "/pyodide/bundle.zip", timeout=30)
+    assert bundle.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(bundle.content)) as archive:
+        assert not [n for n in archive.namelist() if b"backprop_lab" in archive.read(n)]
+        archive.extractall(tmp_path)
+    check = "import engine.reader, engine.graph_json, engine.nn; print(engine.reader.__file__)"
+    run = subprocess.run(
+        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(tmp_path)!r}); {check}"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.stdout.startswith(str(tmp_path)), run.stdout + run.stderr

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import zipfile
 from functools import cache
 from importlib import resources
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request, Response
 
+import engine.value as engine_value
 from app.web import static_files
 
 router = APIRouter(include_in_schema=False)
@@ -37,14 +39,25 @@ ENGINE_MODULES = (
 PY_DIR = "py"
 
 
+# "engine" in a checkout, "backprop_lab.engine" in an installed wheel (hatch_build.py nests it there
+# and rewrites its imports); in the browser the modules are the top-level package "engine" again.
+ENGINE_PACKAGE = engine_value.__package__
+_NESTED_IMPORT = re.compile(rb"\b(from|import)(\s+)" + re.escape(ENGINE_PACKAGE.encode()) + rb"\b")
+
+
+def browser_source(source: bytes) -> bytes:
+    """An engine module as Pyodide imports it: imports of the nested package made top-level again."""
+    return _NESTED_IMPORT.sub(rb"\1\2engine", source) if ENGINE_PACKAGE != "engine" else source
+
+
 @cache
 def bundle() -> tuple[bytes, str]:
     """The zip and its ETag, built once per process."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        package = resources.files("engine")
+        package = resources.files(ENGINE_PACKAGE)
         for name in ENGINE_MODULES:
-            archive.writestr(f"engine/{name}", package.joinpath(name).read_bytes())
+            archive.writestr(f"engine/{name}", browser_source(package.joinpath(name).read_bytes()))
         root = Path(str(static_files.directory)) / PY_DIR
         for path in sorted(root.rglob("*.py")):
             archive.writestr(path.relative_to(root).as_posix(), path.read_bytes())
