@@ -1,5 +1,5 @@
 # Backprop Lab as users install it: the wheel, served by `backprop-lab serve` as a non-root user.
-#   docker build -t backprop-lab .
+#   make pyodide && docker build -t backprop-lab .   (static/ is copied as it is: Pyodide must be there)
 #   docker run --rm -p 8000:8000 backprop-lab        (settings: -e BACKPROP_LAB_<NAME>=..., -e PORT=...)
 
 # Stage 1: build the wheel (the same `pip wheel .` as anywhere; hatch_build.py lays it out).
@@ -11,6 +11,8 @@ COPY engine ./engine
 COPY app ./app
 COPY templates ./templates
 COPY static ./static
+RUN test -f static/vendor/pyodide/pyodide.mjs \
+ || { echo "static/vendor/pyodide is empty: run 'make pyodide' before 'docker build'" >&2; exit 1; }
 RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 
 # Stage 2: Graphviz and the installed wheel; no source tree on the path.

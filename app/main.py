@@ -23,7 +23,7 @@ app = FastAPI(
     description="Make backpropagation visible: expression graphs with data and grad on every node, "
     "and live MLP training sessions.\n\n"
     'Every error answer is `{"detail": {"message", "line", "column"}}`. '
-    "Pages: [playground](/) · [live training](/train) · [ReDoc](/redoc).",
+    "Pages: [playground](/) · [live training](/train); these docs as [Swagger UI](/docs) or [ReDoc](/redoc).",
     version="0.1.0",
     license_info={"name": "MIT", "identifier": "MIT"},
     lifespan=lifespan,  # training sessions end on shutdown, so open event streams do not hold it up
