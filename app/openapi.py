@@ -38,7 +38,8 @@ UNSAFE_METHODS = ("post", "put", "patch", "delete")
 MIDDLEWARE_ERRORS = {
     "421": "The Host header names this server by a name it does not answer to (see allowed_hosts).",
     "403": "A page of another site sent this request (Origin / Sec-Fetch-Site): refused.",
-    "413": f"The request body is over max_request_body_bytes ({settings.max_request_body_bytes:,} bytes).",
+    "413": "The request body is over max_request_body_bytes "
+    f"({settings.max_request_body_bytes:,} bytes; /api/graph/draw: max_draw_body_bytes).",
     "414": f"The URL is over max_url_bytes ({settings.max_url_bytes:,} bytes).",
     "422": "The request does not match the schema (the message names the field).",
 }

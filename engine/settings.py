@@ -84,6 +84,7 @@ class Settings:
     compiled_predict_rows: int = 1_024  # rows per vectorized predict chunk (bounds memory on big grids)
     # Platform: requests (app/middleware)
     max_request_body_bytes: int = 1_048_576  # refused with 413 before the body is read
+    max_draw_body_bytes: int = 12_582_912  # POST /api/graph/draw alone: a max_nodes graph's JSON (~9 MB)
     max_url_bytes: int = 262_144  # path + query; fits max_source_chars fully percent-encoded (12 B/char)
     allowed_hosts: str = ""  # extra Host names, comma-separated ("*": any); IPs and localhost always
 

@@ -280,3 +280,16 @@ def test_an_unexpected_exception_is_a_500_in_the_error_shape(monkeypatch):
     assert response.json() == {
         "detail": error_detail("internal error (ZeroDivisionError); it has been logged")
     }
+
+
+def test_a_drawing_may_be_as_large_as_max_nodes_allows_but_no_larger():
+    """POST /api/graph/draw has its own body limit, sized for a graph of max_nodes nodes."""
+    assert settings.max_draw_body_bytes >= settings.max_nodes * 450  # bytes per node of graph JSON, measured
+    padding = b" " * (settings.max_request_body_bytes + 1)  # over the general limit, under the drawing's
+    response = client.post(
+        "/api/graph/draw", content=b'{"nodes": []}' + padding, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422  # read and validated, not refused by size
+    over = b" " * (settings.max_draw_body_bytes + 1)
+    response = client.post("/api/graph/draw", content=over, headers={"content-type": "application/json"})
+    assert_error(response, 413, "max_draw_body_bytes")
