@@ -64,7 +64,10 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    """A fresh page at 1280x720 that fails the test on any console error or page error."""
+    """A fresh page at 1280x720 that fails the test on any console error or page error.
+
+    Pages run under the site's CSP (no eval): give ``wait_for_function`` a function, ``"() => ..."``;
+    Playwright evals a bare expression on each poll, which the CSP refuses."""
     context = browser.new_context(viewport={"width": 1280, "height": 720}, base_url=live_server)
     pg = context.new_page()
     errors: list[str] = []
