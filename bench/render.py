@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.render import Renderer
 from engine.dot import drawn_node_count, layout_size, to_dot
-from engine.drawing import plan
+from engine.drawing import add_folds, plan
 from engine.expr import run_program
 from engine.graph import GraphModel
 from engine.nn import MLP
@@ -99,7 +99,9 @@ def main() -> None:
             t2 = time.perf_counter()
             dot_ms.append((t1 - t0) * 1e3)
             render_ms.append((t2 - t1) * 1e3)
-        drawing = default.plan(model)
+        folded = GraphModel.from_root(root)
+        add_folds(folded, settings.max_render_nodes, settings.max_render_layout_nodes)
+        drawing = default.plan(folded)
         verdict = f"drawn in {len(drawing.collapsed)} boxes" if drawing.collapsed else "drawn whole"
         print(
             f"{name:<22}{drawn_node_count(model):>7}{layout_size(model):>8}"
