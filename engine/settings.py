@@ -69,7 +69,7 @@ class Settings:
     evicted_ids_remembered: int = 4_096  # evicted/deleted ids (and rooms) that still answer 410, not 404
     max_graph_svg_edges: int = 1_200  # weights drawn in a datapoint's collapsed SVG graph (dot layout time)
     max_history_points: int = 2_000  # metrics kept per session: the latest quarter exact, older ones thinned
-    event_backlog: int = 64  # recent events kept per session for viewers reconnecting with Last-Event-ID
+    event_backlog_bytes: int = 262_144  # latest events kept per session, for viewers resuming (Last-Event-ID)
     # Fair shares and work budgets (sessions area, issue 14): a class of 60 behind one NAT is one
     # client and must still work
     max_sessions_per_client: int = 100  # 60 students' runs and the teacher's, with room for reloads
@@ -78,6 +78,7 @@ class Settings:
     max_streams: int = 2_000  # open event streams in all
     max_waiting_requests_per_session: int = 200  # requests queued on one session, then 503 + Retry-After
     session_compute_threads: int = 4  # threads that run session work (training, boundaries, graphs)
+    play_threads: int = 2  # threads that step playing sessions (a slow one holds up only its own)
     max_eager_work: int = 1_000_000  # scalar operations of one eager step or boundary grid (~1 s)
     # Compiled executor (engine/compiled)
     compiled_cache_entries: int = 32  # captured programs an executor keeps (one per model structure + loss)

@@ -1,16 +1,23 @@
 """Starting and stopping real servers in tests: a free port, a process whose log goes to a file,
-and a wait until it answers /healthz."""
+and a wait until it answers /healthz; ``Uvicorn`` for tests that signal or kill their server
+(several workers, SIGTERM, kill -9), and reading server-sent events."""
 
 from __future__ import annotations
 
 import contextlib
+import json
+import os
+import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -50,3 +57,87 @@ def running_server(
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+class Uvicorn:
+    """``uvicorn app.main:app`` in a process of its own, started and waited for."""
+
+    def __init__(
+        self,
+        log_dir: Path,
+        env: dict[str, str] | None = None,
+        host: str = "127.0.0.1",
+        args: tuple[str, ...] = (),
+        name: str = "server",
+        root: Path = ROOT,
+    ):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = Path(log_dir) / f"{name}.log"
+        self._log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app.main:app",
+                "--host",
+                host,
+                "--port",
+                str(self.port),
+                *args,
+            ],
+            cwd=root,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        self.wait_ready()
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if httpx.get(self.base + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.kill()
+                raise RuntimeError(f"uvicorn did not start:\n{self.log_path.read_text()}")
+            time.sleep(0.05)
+
+    def signal(self, sig: int = signal.SIGTERM) -> None:
+        self.proc.send_signal(sig)
+
+    def stop(self, timeout: float = 10) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self._log.close()
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self._log.close()
+
+
+def read_events(response: httpx.Response) -> Iterator[tuple[str, dict]]:
+    """(kind, data) for each server-sent event of a streaming response; heartbeats are skipped."""
+    kind, data = None, []
+    for line in response.iter_lines():
+        if line.startswith("event:"):
+            kind = line[len("event:") :].strip()
+        elif line.startswith("data:"):
+            data.append(line[len("data:") :].strip())
+        elif line == "" and kind is not None:
+            yield kind, json.loads("\n".join(data))
+            kind, data = None, []

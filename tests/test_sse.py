@@ -5,15 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import socket
-import subprocess
-import sys
 import threading
-import time
-from pathlib import Path
 
 import httpx
 import pytest
+from servers import Uvicorn, read_events
 
 from app.schemas.sessions import SessionEvent, TrainConfigIn
 from app.sessions.errors import ServerBusy
@@ -23,19 +19,6 @@ from app.sessions.store import Client
 from engine.settings import Settings
 
 SMALL = {"hidden": [4], "n_points": 24, "seed": 5}
-
-
-def read_events(response: httpx.Response):
-    """(kind, data) for each server-sent event; comment lines (heartbeats) are skipped."""
-    kind, data = None, []
-    for line in response.iter_lines():
-        if line.startswith("event:"):
-            kind = line[len("event:") :].strip()
-        elif line.startswith("data:"):
-            data.append(line[len("data:") :].strip())
-        elif line == "" and kind is not None:
-            yield kind, json.loads("\n".join(data))
-            kind, data = None, []
 
 
 def create(base: str) -> tuple[str, dict[str, str]]:
@@ -142,33 +125,11 @@ def test_events_of_unknown_session_is_404(live_server):
     assert response.status_code == 404
 
 
-def _start_server() -> tuple[subprocess.Popen, str]:
-    """A uvicorn of our own (this test stops it), as `uvicorn app.main:app` runs it."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=Path(__file__).resolve().parent.parent,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            pass
-        assert proc.poll() is None and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.1)
-
-
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_the_server_stops_promptly_with_a_stream_open_and_a_run_playing(sig):
+def test_the_server_stops_promptly_with_a_stream_open_and_a_run_playing(sig, tmp_path):
     """Open streams and play threads must not hold up Ctrl+C: viewers get an `end` and uvicorn exits."""
-    proc, base = _start_server()
+    server = Uvicorn(tmp_path)
+    proc, base = server.proc, server.base
     try:
         sid, owner = create(base)
         events: list[tuple[str, dict]] = []
@@ -194,9 +155,7 @@ def test_the_server_stops_promptly_with_a_stream_open_and_a_run_playing(sig):
         kind, data = events[-1]
         assert kind == "end" and "shutting down" in data["message"] and data["reconnect"] is False
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        server.kill()
 
 
 # ------------------------------------------------------------------ fan-out and limits, in-process

@@ -297,19 +297,26 @@ def _draw(view: SampleGraph, max_edges: int) -> str:
 # ------------------------------------------------------------------ live events
 
 
+def _json(model: type, description: str) -> dict:
+    """An error answer of a route whose own media type is not JSON (its errors still are)."""
+    ref = {"$ref": f"#/components/schemas/{model.__name__}"}
+    return {"description": description, "content": {"application/json": {"schema": ref}}}
+
+
 @router.get(
     "/{session_id}/events",
     summary="Follow a session live (server-sent events)",
     response_class=EventStreamResponse,
     responses={
-        **_READ_ERRORS,
         200: {"content": {"text/event-stream": {}}, "description": "hello, step, reset, state, end events."},
-        422: {**_ERR, "description": "An invalid `role`."},
-        503: {
-            **_ERR,
-            "description": "Too many viewers on this session, streams from this address or streams in "
-            "all; `Retry-After` says when to try again. Nothing is streamed.",
-        },
+        404: _json(ErrorResponse, _READ_ERRORS[404]["description"]),
+        410: _json(GoneResponse, _READ_ERRORS[410]["description"]),
+        422: _json(ErrorResponse, "An invalid `role` or `Last-Event-ID`."),
+        503: _json(
+            ErrorResponse,
+            "Too many viewers on this session, streams from this address or streams in all; "
+            "`Retry-After` says when to try again. Nothing is streamed.",
+        ),
     },
 )
 async def session_events(

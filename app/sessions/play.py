@@ -1,11 +1,12 @@
-"""Playing: one thread per process steps every playing session, the one most overdue first.
+"""Playing: a few threads per process step every playing session, the one most overdue first.
 
 A session playing at r steps/s wants a chunk of about a tick's worth of steps every tick
 (``PLAY_TICK_SECONDS``): fewer, larger chunks, because each costs an event. Training is GIL-bound,
-so one thread does it all; thirty play threads fighting over the GIL had left each session at 13 of
-its 20 steps/s. When the machine cannot keep up, every playing session slows down alike. No lock
-is shared between sessions: a chunk holds only its own session's lock, and its work is bounded
-(a tick's worth of steps, at least one; an eager step is budgeted by ``max_eager_work``).
+so a couple of threads do it all (``play_threads``); thirty play threads fighting over the GIL had
+left each session at 13 of its 20 steps/s. When the machine cannot keep up, every playing session
+slows down alike. No lock is shared between sessions: a chunk holds only its own session's lock, its
+work is bounded (a tick's worth of steps, at least one; an eager step is budgeted by
+``max_eager_work``), and while one session's chunk is slow the other threads play the others.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import time
 from typing import TYPE_CHECKING
 
 from app.sessions.errors import SessionGone
+from engine.settings import settings
 
 if TYPE_CHECKING:
     from app.sessions.session import Session
@@ -68,14 +70,16 @@ class PlayRun:
 
 
 class Player:
-    """The thread that plays: a heap of runs by the time their next tick is due."""
+    """The threads that play: a heap of runs by the time their next tick is due (a run being
+    stepped is out of the heap, so no two threads step one session)."""
 
-    def __init__(self) -> None:
+    def __init__(self, threads: int) -> None:
         self._cond = threading.Condition()
         self._heap: list[tuple[float, int, PlayRun]] = []
         self._active: set[PlayRun] = set()
         self._order = itertools.count()
-        self._thread: threading.Thread | None = None
+        self._size = threads
+        self._threads: list[threading.Thread] = []
 
     def __len__(self) -> int:
         return len(self._active)
@@ -84,9 +88,11 @@ class Player:
         with self._cond:
             self._active.add(run)
             heapq.heappush(self._heap, (time.monotonic(), next(self._order), run))
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._loop, name="player", daemon=True)
-                self._thread.start()
+            if not self._threads:
+                for i in range(self._size):
+                    thread = threading.Thread(target=self._loop, name=f"player-{i}", daemon=True)
+                    thread.start()
+                    self._threads.append(thread)
             self._cond.notify()
 
     def remove(self, run: PlayRun) -> None:
@@ -121,4 +127,4 @@ class Player:
                     heapq.heappush(self._heap, (time.monotonic() + max(wait, 0.002), next(self._order), run))
 
 
-player = Player()
+player = Player(settings.play_threads)

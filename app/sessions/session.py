@@ -106,7 +106,7 @@ class Session:
         self.turn = Turnstile(limits.max_waiting_requests_per_session)  # one compute job at a time
         self.stepping = Turnstile(limits.max_waiting_requests_per_session)  # one step request at a time
         self.broadcast = Broadcast(
-            limits.max_viewers_per_session, limits.viewer_queue_events, limits.event_backlog
+            limits.max_viewers_per_session, limits.viewer_queue_events, limits.event_backlog_bytes
         )
         self.created = self.last_active = time.monotonic()
         self.steps_per_second = DEFAULT_STEPS_PER_SECOND

@@ -70,13 +70,16 @@ class Viewer:
 
 
 class Broadcast:
-    """The viewers of one session and its last ``backlog`` messages; ``publish`` never blocks."""
+    """The viewers of one session and its latest messages (``backlog`` characters of them at most);
+    ``publish`` never blocks."""
 
-    def __init__(self, max_viewers: int, max_queued: int, backlog: int = 64):
+    def __init__(self, max_viewers: int, max_queued: int, backlog: int = 256 * 1024):
         self.max_viewers = max_viewers
         self.max_queued = max_queued
+        self.backlog = backlog
         self._viewers: set[Viewer] = set()
-        self._recent: deque[tuple[int, str]] = deque(maxlen=max(1, backlog))
+        self._recent: deque[tuple[int, str]] = deque()
+        self._recent_size = 0
         self._next_id = 1
         self._lock = threading.Lock()
 
@@ -127,6 +130,9 @@ class Broadcast:
             self._next_id += 1
             message = sse_message(event, event_id)
             self._recent.append((int(event_id), message))
+            self._recent_size += len(message)
+            while self._recent_size > self.backlog and len(self._recent) > 1:
+                self._recent_size -= len(self._recent.popleft()[1])
             viewers = list(self._viewers)
         for viewer in viewers:
             viewer.push(message)
