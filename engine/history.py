@@ -29,6 +29,25 @@ class History(Sequence[T], Generic[T]):
         for entry in entries:
             self.append(entry)
 
+    @classmethod
+    def from_parts(
+        cls, capacity: int, exact: int, stride: int, demoted: int, older: list[T], recent: list[T]
+    ) -> History[T]:
+        """A history exactly as ``parts()`` (and its counters) described it (checkpoints)."""
+        history = cls(capacity, exact)
+        history.stride, history._demoted = stride, demoted
+        history._older, history._recent = list(older), deque(recent)
+        return history
+
+    def parts(self) -> tuple[list[T], list[T]]:
+        """The thinned older entries and the exact latest ones."""
+        return list(self._older), list(self._recent)
+
+    @property
+    def demoted(self) -> int:
+        """Entries that have left the exact part so far (kept or not)."""
+        return self._demoted
+
     @property
     def older_capacity(self) -> int:
         return self.capacity - self.exact

@@ -452,12 +452,17 @@ def test_default_network_graph_stays_small_enough_to_draw():
 
 
 def test_diverging_run_still_sends_valid_json():
-    sid, owner = create(learning_rate=10.0, loss="mse", regularization="none", hidden=[8])
+    sid, owner = create(learning_rate=1e8, loss="mse", regularization="none", activation="tanh", hidden=[4])
     response = client.post(f"/api/sessions/{sid}/step", json={"steps": 30}, headers=owner)
     assert response.status_code == 200
-    strict_json(response.text)
-    strict_json(client.get(f"/api/sessions/{sid}").text)
-    strict_json(client.get(f"/api/sessions/{sid}/network").text)
+    losses = [m["train_loss"] for m in strict_json(response.text)["metrics"]]
+    assert "NaN" in losses or "Infinity" in losses, f"the run did not diverge: {losses[-3:]}"
+    network = strict_json(client.get(f"/api/sessions/{sid}/network").text)
+    assert "NaN" in str(network["layers"]), "no NaN weight reached the JSON"
+    detail = strict_json(client.get(f"/api/sessions/{sid}").text)
+    assert any(m["train_loss"] in ("NaN", "Infinity") for m in detail["history"])
+    boundary = strict_json(client.get(f"/api/sessions/{sid}/boundary?resolution=5").text)
+    assert boundary["resolution"] == 5
 
 
 def test_a_failing_step_pauses_the_run_and_says_why():
