@@ -82,9 +82,10 @@ def test_requests_waiting_on_one_session_hold_no_threads(server):
         while established(server.pid, server.port) + sum(f.done() for f in futures) < base_connections + 110:
             assert time.monotonic() < deadline, "the requests never reached the server"
             time.sleep(0.05)
-        health = httpx.get(f"{server.base}/healthz", timeout=3)  # raises ReadTimeout if starved
+        health = httpx.get(f"{server.base}/healthz", timeout=5)  # raises ReadTimeout if starved
         assert health.status_code == 200
-        assert process.num_threads() <= threads_before + 8, "waiting requests hold threads"
+        pools = Settings().session_compute_threads + Settings().play_threads
+        assert process.num_threads() <= threads_before + pools + 4, "waiting requests hold threads"
     finally:
         c.delete(f"/api/sessions/{sid}", headers=owner)
         codes = [f.result().status_code for f in futures]

@@ -18,6 +18,7 @@ import logging
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.schemas.sessions import (
@@ -111,6 +112,9 @@ class Session:
         self.created = self.last_active = time.monotonic()
         self.steps_per_second = DEFAULT_STEPS_PER_SECOND
         self.ended: Ending | None = None
+        # How events leave: to this process's viewers, or (a Redis store) saved with a checkpoint
+        # and sent to every worker's viewers. Called under the session lock.
+        self.publisher: Callable[[Session, SessionEvent], None] = publish_locally
         self._control = threading.Lock()  # play/pause/close, so two of them never race
         self._play: PlayRun | None = None
         self._seconds_per_step = 0.0  # running average, to size chunks
@@ -261,8 +265,7 @@ class Session:
         with self._locked():
             taken = self._timed_step(self.chunk_size(remaining))
             done = last or len(taken) == remaining
-            event = self._event("step", taken, picture=done)
-        self.broadcast.publish(event)
+            self._publish(self._event("step", taken, picture=done))
         return taken
 
     def step_response(self, metrics: list[Metrics], asked: int) -> StepResponse:
@@ -279,8 +282,7 @@ class Session:
         self.pause(picture=False)  # the reset event brings the picture
         with self._locked():
             self.trainer.reset()
-            event = self._event("reset", list(self.trainer.history), picture=True)
-        self.broadcast.publish(event)
+            self._publish(self._event("reset", list(self.trainer.history), picture=True))
         return self.state()
 
     def play(self, steps_per_second: float) -> SessionState:
@@ -314,8 +316,7 @@ class Session:
                 self._publish_state()
             else:
                 with self._locked():
-                    event = self._event("state", [], picture=True)
-                self.broadcast.publish(event)
+                    self._publish(self._event("state", [], picture=True))
         return self.state()
 
     def close(self, ending: Ending) -> None:
@@ -326,7 +327,7 @@ class Session:
         event = SessionEvent(
             kind="end", state=self.state(), message=ending.reason, next_session=ending.next_session
         )
-        self.broadcast.publish(event)
+        self.publisher(self, event)  # not under the lock: a chunk under way may hold it a while
 
     # ---------------------------------------------------------------- play (the player thread)
 
@@ -335,9 +336,7 @@ class Session:
         with self._locked():
             if self._play is not run:
                 return False
-            metrics = self._timed_step(n)
-            event = self._event("step", metrics)
-        self.broadcast.publish(event)
+            self._publish(self._event("step", self._timed_step(n)))
         return True
 
     def auto_pause(self, run: PlayRun, message: str) -> None:
@@ -433,7 +432,17 @@ class Session:
         )
 
     def _publish_state(self, message: str | None = None) -> None:
-        self.broadcast.publish(SessionEvent(kind="state", state=self.state(), message=message))
+        with self.lock:
+            self._publish(SessionEvent(kind="state", state=self.state(), message=message))
+
+    def _publish(self, event: SessionEvent) -> None:
+        """Send ``event`` to the viewers, under the session lock: what a store's publisher saves
+        with it (a checkpoint) is the state the event describes."""
+        self.publisher(self, event)
+
+
+def publish_locally(session: Session, event: SessionEvent) -> None:
+    session.broadcast.publish(event)
 
 
 class _OpenSessionLock:
