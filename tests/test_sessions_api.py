@@ -16,9 +16,10 @@ from fastapi.testclient import TestClient
 
 from app.main import app
 from app.schemas.sessions import TrainConfigIn
+from app.sessions import ops
 from app.sessions.errors import SessionGone
 from app.sessions.lifespan import current_store
-from app.sessions.memory import MemoryStore, run_step_request
+from app.sessions.memory import MemoryStore
 from app.sessions.session import live_resolution
 from engine.settings import Settings, settings
 from engine.train import Trainer
@@ -275,7 +276,7 @@ def test_deleting_a_session_cuts_a_long_step_request_short():
 
     def run() -> None:
         try:
-            outcome.append(asyncio.run(run_step_request(session, 50)))
+            outcome.append(asyncio.run(ops.step(session, 50)))
         except SessionGone as exc:
             outcome.append(exc)
 

@@ -9,11 +9,9 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response, Security
-from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from app.render import renderer
-from app.schemas.graph import ErrorResponse, GraphResponse
+from app.schemas.graph import ErrorResponse
 from app.schemas.sessions import (
     BoundaryOut,
     CollapsedGraphOut,
@@ -29,11 +27,8 @@ from app.schemas.sessions import (
     TrainConfigIn,
 )
 from app.sessions.lifespan import current_store
-from app.sessions.session import SampleGraph
 from app.sessions.store import Client, SessionStore
 from app.sessions.stream import EventStreamResponse
-from engine.graph import GraphModel
-from engine.neuron_graph import collapsed_dot, expanded_dot
 
 router = APIRouter(prefix="/api/sessions", tags=["training sessions"])
 
@@ -132,7 +127,7 @@ async def create_session(
     responses=_READ_ERRORS,
 )
 async def get_session(session_id: str, store: Store) -> SessionDetail:
-    return await store.detail(session_id)
+    return await store.run(session_id, "detail", {})
 
 
 @router.delete("/{session_id}", status_code=204, summary="End a session", responses=_OWNER_ERRORS)
@@ -164,7 +159,7 @@ async def step_session(
 ) -> StepResponse:
     """Steps one after another, published to the session's viewers as they go. A request that
     outlasts max_step_request_seconds stops there and says so in ``message``."""
-    return await store.step(session_id, token, (request or StepRequest()).steps)
+    return await store.run(session_id, "step", {"steps": (request or StepRequest()).steps}, token)
 
 
 @router.post(
@@ -179,14 +174,14 @@ async def play_session(
     """Steps in the background at ``steps_per_second`` (as fast as it can, if that is slower) until
     paused, reset or deleted, or for at most max_play_seconds. Calling it while playing changes the speed."""
     speed = (request or PlayRequest()).steps_per_second
-    return await store.command(session_id, token, "play", steps_per_second=speed)
+    return await store.run(session_id, "play", {"steps_per_second": speed}, token)
 
 
 @router.post(
     "/{session_id}/pause", response_model=SessionState, summary="Stop playing", responses=_OWNER_ERRORS
 )
 async def pause_session(session_id: str, store: Store, token: OwnerToken) -> SessionState:
-    return await store.command(session_id, token, "pause")
+    return await store.run(session_id, "pause", {}, token)
 
 
 @router.post(
@@ -194,7 +189,7 @@ async def pause_session(session_id: str, store: Store, token: OwnerToken) -> Ses
 )
 async def reset_session(session_id: str, store: Store, token: OwnerToken) -> SessionState:
     """Pauses, then restores the initial weights (same seed, same data)."""
-    return await store.command(session_id, token, "reset")
+    return await store.run(session_id, "reset", {}, token)
 
 
 # ------------------------------------------------------------------ reading (anyone with the id)
@@ -218,7 +213,7 @@ async def get_boundary(
     store: Store,
     resolution: Annotated[int, Query(description="Cells per side (at most max_boundary_resolution).")] = 50,
 ) -> BoundaryOut:
-    return await store.boundary(session_id, resolution)
+    return await store.run(session_id, "boundary", {"resolution": resolution})
 
 
 @router.get(
@@ -228,7 +223,7 @@ async def get_boundary(
     responses=_READ_ERRORS,
 )
 async def get_network(session_id: str, store: Store) -> NetworkOut:
-    return await store.network(session_id)
+    return await store.run(session_id, "network", {})
 
 
 @router.get(
@@ -258,40 +253,11 @@ async def get_graph(
     input and per neuron (its output's data and grad), one edge per weight (its value and this
     datapoint's gradient), the loss summarized. ``neuron=L.N`` gives that neuron's own scalar graph
     instead: the ``w_i * x_i`` products, the sum from the bias, the activation."""
-    view = await store.sample_graph(session_id, sample, split, neuron)
-    if format == "svg":
-        svg = await run_in_threadpool(_draw, view, store.settings.max_graph_svg_edges)
-        return Response(svg, media_type="image/svg+xml", headers=SVG_HEADERS)
-    return await run_in_threadpool(_describe, view)
-
-
-def _describe(view: SampleGraph) -> CollapsedGraphOut | ExpandedNeuronOut:
-    if view.expanded is None:
-        graph = view.collapsed
-        return CollapsedGraphOut.model_validate(
-            {
-                "sample": view.sample,
-                "nodes": graph.nodes,
-                "edges": graph.edges,
-                "loss": graph.loss,
-                "scalar_values": graph.scalar_values,
-            },
-            from_attributes=True,
-        )
-    model = GraphModel.from_root(view.expanded)
-    return ExpandedNeuronOut(
-        sample=view.sample,
-        neuron=view.neuron,
-        graph=GraphResponse.from_model(model, renderer.unavailable_reason(model)),
-    )
-
-
-def _draw(view: SampleGraph, max_edges: int) -> str:
-    if view.expanded is None:
-        return renderer.svg(collapsed_dot(view.collapsed, max_edges))
-    model = GraphModel.from_root(view.expanded)
-    renderer.check(model)
-    return renderer.svg(expanded_dot(model))
+    args = {"sample": sample, "split": split, "neuron": neuron, "format": format}
+    answer = await store.run(session_id, "graph", args)
+    if isinstance(answer, str):
+        return Response(answer, media_type="image/svg+xml", headers=SVG_HEADERS)
+    return answer
 
 
 # ------------------------------------------------------------------ live events

@@ -7,22 +7,14 @@ import threading
 from collections import Counter, OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 
-from pydantic import BaseModel
-
-from app.schemas.sessions import (
-    BoundaryOut,
-    NetworkOut,
-    RoomOut,
-    SessionCreated,
-    SessionDetail,
-    StepResponse,
-    TrainConfigIn,
-)
-from app.sessions import compute, limits
+from app.schemas.sessions import RoomOut, SessionCreated, TrainConfigIn
+from app.sessions import compute, limits, ops
 from app.sessions.convert import engine_config
 from app.sessions.errors import InvalidRequest, NotOwner, ServerBusy, SessionNotFound
-from app.sessions.session import COMMANDS, Ending, SampleGraph, Session
+from app.sessions.ops import Answer
+from app.sessions.session import Ending, Session
 from app.sessions.store import Client, SessionStore
 from app.sessions.stream import event_stream
 from app.sessions.tokens import (
@@ -168,34 +160,15 @@ class MemoryStore(SessionStore):
         session, token = await loop.run_in_executor(compute.pool, self.open, config, client, room, token)
         return created(session, token)
 
-    async def detail(self, session_id: str) -> SessionDetail:
-        session = self.get(session_id)
-        return await compute.run(session.turn, session.detail)
-
-    async def boundary(self, session_id: str, resolution: int) -> BoundaryOut:
-        session = self.get(session_id)
-        return await compute.run(session.turn, session.boundary, resolution)
-
-    async def network(self, session_id: str) -> NetworkOut:
-        session = self.get(session_id)
-        return await compute.run(session.turn, session.network)
-
-    async def sample_graph(self, session_id: str, index: int, split: str, neuron: str | None) -> SampleGraph:
-        session = self.get(session_id)
-        return await compute.run(session.turn, session.sample_graph, index, split, neuron)
-
-    async def step(self, session_id: str, token: str | None, steps: int) -> StepResponse:
-        session = self.owned(session_id, token)
-        return await run_step_request(session, steps)
-
-    async def command(self, session_id: str, token: str | None, name: str, **args) -> BaseModel:
+    async def run(self, session_id: str, name: str, args: dict[str, Any], token: str | None = None) -> Answer:
+        if name not in ops.OWNER_OPS:
+            return await ops.run(self.get(session_id), name, args)
         session = self.owned(session_id, token)
         if name == "play" and not session.playing:
             with self._lock:
                 playing = sum(s.playing for s in self._sessions.values() if s.client == session.client)
             limits.check(playing, "max_playing_per_client", self.settings)
-        method = getattr(session, COMMANDS[name])
-        return await compute.run(session.turn, lambda: method(**args))
+        return await ops.run(session, name, args)
 
     async def delete(self, session_id: str, token: str | None, next_session: str | None = None) -> None:
         self.end(self.owned(session_id, token), next_session)
@@ -220,9 +193,7 @@ class MemoryStore(SessionStore):
                     if self._streams[client.address] <= 0:
                         del self._streams[client.address]
 
-        stream = event_stream(
-            viewer, missed, lambda: compute.run(session.turn, session.hello), session.state, self.settings
-        )
+        stream = event_stream(viewer, missed, lambda: ops.hello(session), session.state, self.settings)
         return stream, release
 
     async def room(self, code: str) -> RoomOut:
@@ -324,26 +295,6 @@ def check_work(trainer: Trainer, limits: Settings) -> None:
             f"operations, more than max_eager_work ({limits.max_eager_work:,}); use executor 'auto' "
             "(compiled), fewer points, a smaller batch_size or smaller layers"
         )
-
-
-async def run_step_request(session: Session, steps: int) -> StepResponse:
-    """A step request: chunks of about a tick, each its own turn, so reads and pauses get in between.
-
-    Step requests queue up whole (``session.stepping``), so one request's steps are consecutive
-    (unless the run is playing too). Deleting the session or stopping the server ends a long
-    request at the next chunk (410); so does its time limit (max_step_request_seconds).
-    """
-    session.check_steps(steps)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + session.settings.max_step_request_seconds
-    metrics = []
-    async with session.stepping:
-        while len(metrics) < steps:
-            last = loop.time() >= deadline
-            metrics += await compute.run(session.turn, session.step_chunk, steps - len(metrics), last)
-            if last:
-                break
-    return session.step_response(metrics, steps)
 
 
 def created(session: Session, token: str) -> SessionCreated:

@@ -9,7 +9,8 @@ States: paused (the start) -> playing (``play``) -> paused (``pause``, ``reset``
 or a failing step) and, from any state, -> ended (``close``: deleted, evicted, expired, replaced,
 server stopping); an ended session refuses everything with 410 and its reason. Each change is an
 event for its viewers (``app.sessions.sse``); what a command returns is an API model, so a store
-can hand a command to another process and send its answer back as JSON.
+can hand a command to another process and send its answer back as JSON (``app.sessions.ops``
+names what can be asked).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from app.schemas.sessions import (
 )
 from app.sessions.compute import Turnstile
 from app.sessions.convert import layer_sizes, live_boundary, live_weights, metrics_out
-from app.sessions.errors import InvalidRequest, SessionGone
+from app.sessions.errors import InvalidRequest, ServerBusy, SessionGone
 from app.sessions.play import PLAY_TICK_SECONDS, PlayRun, player
 from app.sessions.sse import Broadcast
 from engine import work
@@ -60,11 +61,6 @@ LIVE_BOUNDARY_SECONDS = 0.15  # a live boundary should take about this long; its
 MIN_LIVE_RESOLUTION = 16
 
 
-# The quick commands of an owner, by name: the method (its keyword arguments are the request's
-# fields) and the model it answers with. A store runs them wherever the session is trained.
-COMMANDS: dict[str, str] = {"play": "play", "pause": "pause", "reset": "reset"}
-
-
 @dataclass
 class SampleGraph:
     sample: SampleOut
@@ -80,8 +76,11 @@ class Ending:
     reason: str
     next_session: str | None = None
     room: str | None = None
+    moved: bool = False  # not ended: another worker trains it now (a Redis store); ask again
 
-    def error(self) -> SessionGone:
+    def error(self) -> SessionGone | ServerBusy:
+        if self.moved:
+            return ServerBusy(f"{self.reason}; try again", retry_after=1)
         return SessionGone(self.reason, self.next_session, self.room)
 
 
@@ -318,6 +317,12 @@ class Session:
                 with self._locked():
                     self._publish(self._event("state", [], picture=True))
         return self.state()
+
+    def halt(self, ending: Ending) -> None:
+        """Stop here without a word: this process no longer trains the session (another does)."""
+        with self._control:
+            self._stop_play()
+            self.ended = ending
 
     def close(self, ending: Ending) -> None:
         """End the session: stop playing, refuse further requests, tell every viewer why."""

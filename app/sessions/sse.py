@@ -81,6 +81,7 @@ class Broadcast:
         self._recent: deque[tuple[int, str]] = deque()
         self._recent_size = 0
         self._next_id = 1
+        self.position = "0-0"  # of the latest raw (relayed) event
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -122,6 +123,23 @@ class Broadcast:
     def unsubscribe(self, viewer: Viewer) -> None:
         with self._lock:
             self._viewers.discard(viewer)
+
+    def publish_raw(self, message: str, event_id: str) -> None:
+        """Send an event formatted elsewhere (a Redis stream's entry); ``event_id`` is its position."""
+        with self._lock:
+            self.position = event_id
+            viewers = list(self._viewers)
+        for viewer in viewers:
+            viewer.push(message)
+
+    def subscribe_at(
+        self, loop: asyncio.AbstractEventLoop, owner: bool = False, client: str = ""
+    ) -> tuple[Viewer, str]:
+        """A new viewer and the id of the last event sent before it joined (``publish_raw``'s)."""
+        with self._lock:
+            viewer = Viewer(loop, self.max_queued, owner, client)
+            self._viewers.add(viewer)
+            return viewer, self.position
 
     def publish(self, event: SessionEvent) -> str:
         """Send ``event`` to every viewer; its id."""

@@ -7,8 +7,8 @@ store takes or gives is an API model or plain data, so a command can travel to a
 
 What a store guarantees, whichever it is:
 
-* one trainer per session; commands (step, play, pause, reset, delete and the quick commands of
-  ``Session.COMMANDS``) need the owner token, which the store keeps only as a hash;
+* one trainer per session; what can be asked of a session is ``ops.OPS`` (the owner ops, delete
+  and room changes need the owner token, which the store keeps only as a hash);
 * reads (detail, boundary, network, graph, events) are open to anyone with the id;
 * a waiting request holds no thread, and one session uses at most one compute thread at a time
   (``app.sessions.compute``);
@@ -23,19 +23,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 
-from pydantic import BaseModel
-
-from app.schemas.sessions import (
-    BoundaryOut,
-    NetworkOut,
-    RoomOut,
-    SessionCreated,
-    SessionDetail,
-    StepResponse,
-    TrainConfigIn,
-)
-from app.sessions.session import SampleGraph
+from app.schemas.sessions import RoomOut, SessionCreated, TrainConfigIn
+from app.sessions.ops import Answer
 from engine.settings import Settings
 
 
@@ -72,25 +63,9 @@ class SessionStore(ABC):
         """A new run at step 0; with ``room`` (and that room's owner token) it replaces the room's run."""
 
     @abstractmethod
-    async def detail(self, session_id: str) -> SessionDetail: ...
-
-    @abstractmethod
-    async def boundary(self, session_id: str, resolution: int) -> BoundaryOut: ...
-
-    @abstractmethod
-    async def network(self, session_id: str) -> NetworkOut: ...
-
-    @abstractmethod
-    async def sample_graph(
-        self, session_id: str, index: int, split: str, neuron: str | None
-    ) -> SampleGraph: ...
-
-    @abstractmethod
-    async def step(self, session_id: str, token: str | None, steps: int) -> StepResponse: ...
-
-    @abstractmethod
-    async def command(self, session_id: str, token: str | None, name: str, **args) -> BaseModel:
-        """One of ``Session.COMMANDS`` (play, pause, reset, ...), as the owner."""
+    async def run(self, session_id: str, name: str, args: dict[str, Any], token: str | None = None) -> Answer:
+        """``ops.OPS[name]`` on the session, wherever it is trained; the owner ops (``ops.OWNER_OPS``)
+        need its owner token (403 otherwise, and nothing changes)."""
 
     @abstractmethod
     async def delete(self, session_id: str, token: str | None, next_session: str | None = None) -> None: ...

@@ -1,0 +1,145 @@
+"""What can be asked of a session, by name: the one place both stores run requests on a session.
+
+A store finds (or restores) the session and calls ``run(session, name, args)``; the Redis store
+also receives these names from other workers, so every answer is an API model (or SVG text) that
+can travel as JSON. Work that touches the trainer runs in the compute pool in the session's turn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
+
+from app.render import renderer
+from app.schemas.graph import GraphResponse
+from app.schemas.sessions import (
+    BoundaryOut,
+    CollapsedGraphOut,
+    ExpandedNeuronOut,
+    NetworkOut,
+    SessionDetail,
+    SessionEvent,
+    SessionState,
+    StepResponse,
+)
+from app.sessions import compute
+from app.sessions.session import SampleGraph, Session
+from engine.graph import GraphModel
+from engine.neuron_graph import collapsed_dot, expanded_dot
+
+Answer = BaseModel | str | None
+
+
+async def detail(session: Session) -> SessionDetail:
+    return await compute.run(session.turn, session.detail)
+
+
+async def boundary(session: Session, resolution: int) -> BoundaryOut:
+    return await compute.run(session.turn, session.boundary, resolution)
+
+
+async def network(session: Session) -> NetworkOut:
+    return await compute.run(session.turn, session.network)
+
+
+async def hello(session: Session) -> SessionEvent:
+    return await compute.run(session.turn, session.hello)
+
+
+async def state(session: Session) -> SessionState:
+    return session.state()
+
+
+async def graph(
+    session: Session, sample: int, split: str, neuron: str | None, format: str
+) -> CollapsedGraphOut | ExpandedNeuronOut | str:
+    """One datapoint's graph as JSON, or drawn (SVG text) by the renderer (its own pool and cap)."""
+    view = await compute.run(session.turn, session.sample_graph, sample, split, neuron)
+    if format == "svg":
+        return await run_in_threadpool(_draw, view, session.settings.max_graph_svg_edges)
+    return await run_in_threadpool(_describe, view)
+
+
+async def step(session: Session, steps: int) -> StepResponse:
+    """A step request: chunks of about a tick, each its own turn, so reads and pauses get in between.
+
+    Step requests queue up whole (``session.stepping``), so one request's steps are consecutive
+    (unless the run is playing too). Deleting the session or stopping the server ends a long
+    request at the next chunk (410); so does its time limit (max_step_request_seconds).
+    """
+    session.check_steps(steps)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + session.settings.max_step_request_seconds
+    metrics = []
+    async with session.stepping:
+        while len(metrics) < steps:
+            last = loop.time() >= deadline
+            metrics += await compute.run(session.turn, session.step_chunk, steps - len(metrics), last)
+            if last:
+                break
+    return session.step_response(metrics, steps)
+
+
+async def play(session: Session, steps_per_second: float) -> SessionState:
+    return await compute.run(session.turn, session.play, steps_per_second)
+
+
+async def pause(session: Session) -> SessionState:
+    return await compute.run(session.turn, session.pause)
+
+
+async def reset(session: Session) -> SessionState:
+    return await compute.run(session.turn, session.reset)
+
+
+# name -> (the function, the model its answer is read back into when it comes from another worker)
+OPS: dict[str, tuple[Callable[..., Awaitable[Any]], type[BaseModel] | None]] = {
+    "detail": (detail, SessionDetail),
+    "boundary": (boundary, BoundaryOut),
+    "network": (network, NetworkOut),
+    "hello": (hello, SessionEvent),
+    "state": (state, SessionState),
+    "graph": (graph, None),  # JSON of either graph model, or SVG text: sent on as it is
+    "step": (step, StepResponse),
+    "play": (play, SessionState),
+    "pause": (pause, SessionState),
+    "reset": (reset, SessionState),
+}
+OWNER_OPS = {"step", "play", "pause", "reset"}  # need the owner token (so do delete and room changes)
+
+
+async def run(session: Session, name: str, args: dict[str, Any]) -> Answer:
+    return await OPS[name][0](session, **args)
+
+
+def _describe(view: SampleGraph) -> CollapsedGraphOut | ExpandedNeuronOut:
+    if view.expanded is None:
+        collapsed = view.collapsed
+        return CollapsedGraphOut.model_validate(
+            {
+                "sample": view.sample,
+                "nodes": collapsed.nodes,
+                "edges": collapsed.edges,
+                "loss": collapsed.loss,
+                "scalar_values": collapsed.scalar_values,
+            },
+            from_attributes=True,
+        )
+    model = GraphModel.from_root(view.expanded)
+    return ExpandedNeuronOut(
+        sample=view.sample,
+        neuron=view.neuron,
+        graph=GraphResponse.from_model(model, renderer.unavailable_reason(model)),
+    )
+
+
+def _draw(view: SampleGraph, max_edges: int) -> str:
+    if view.expanded is None:
+        return renderer.svg(collapsed_dot(view.collapsed, max_edges))
+    model = GraphModel.from_root(view.expanded)
+    renderer.check(model)
+    return renderer.svg(expanded_dot(model))

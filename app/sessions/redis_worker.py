@@ -1,0 +1,477 @@
+"""The Redis store's worker side: holding sessions, routing requests to their holders, hand-over.
+
+Each session is trained by exactly one worker, the holder of its lease (``redis_keys``: fenced,
+renewed by a heartbeat). A request reaching another worker is checked there (owner token hash,
+limits) and handed to the holder over pub/sub; if nobody holds the lease, the receiving worker
+takes it and restores the session from its checkpoint (``engine.checkpoint``: weights, optimizer,
+random state, step, history), so the numbers go on as if nothing happened. The holder saves a
+checkpoint with every event it publishes, in one fenced script, so the checkpoint is always the
+state the latest event describes: a worker that dies (SIGKILL) is replaced by another resuming from
+exactly there, with no step missed or repeated. Playing sessions nobody trains (their worker died
+or stopped) are adopted by the living workers (``_janitor``); SIGTERM hands a worker's sessions
+over at once. Redis unreachable: requests answer 503, and everything resumes when it is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import secrets
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import redis
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError, ResponseError
+
+from app.schemas.sessions import MetricsOut, SessionEvent, TrainConfigIn
+from app.sessions import compute, ops
+from app.sessions import redis_keys as keys
+from app.sessions.errors import ServerBusy, SessionGone, SessionNotFound
+from app.sessions.ops import Answer
+from app.sessions.relay import Relay
+from app.sessions.session import Ending, Session
+from app.sessions.sse import sse_message
+from engine import checkpoint
+from engine.settings import Settings, settings
+from engine.train import Metrics, Trainer
+
+log = logging.getLogger(__name__)
+
+GONE_SECONDS = 86_400  # an ended session answers 410 (not 404) this long
+ENDED_STREAM_SECONDS = 300  # an ended session's events stay this long (late viewers see the end)
+JANITOR_SECONDS = 0.3
+
+
+class StoreUnavailable(ServerBusy):
+    pass
+
+
+class RemoteError(ServerBusy):
+    """An error answered by the worker that trains the session, passed on as it was."""
+
+    def __init__(self, status: int, detail: dict, headers: dict | None):
+        super().__init__(detail.get("message", "error"))
+        self.status_code = status
+        self._detail = detail
+        self.headers = headers
+
+    def detail(self) -> dict:
+        return self._detail
+
+
+class RedisWorker:
+    """One process's part in the Redis store (``RedisStore`` adds the routes' interface)."""
+
+    def __init__(self, url: str, limits: Settings = settings, make_trainer: Callable[..., Trainer] = Trainer):
+        self.url = url
+        self.settings = limits
+        self.make_trainer = make_trainer
+        self.worker = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+        self.lease_ms = int(limits.redis_lease_seconds * 1000)
+        self.redis = aioredis.Redis.from_url(url, decode_responses=True, socket_timeout=10)
+        self.sync = redis.Redis.from_url(url, decode_responses=True, socket_timeout=5)
+        self._held: dict[str, tuple[Session, str]] = {}  # session id -> (session, lease value)
+        self._relays: dict[str, Relay] = {}
+        self._waiting: dict[str, asyncio.Future] = {}  # request id -> its answer
+        self._tasks: list[asyncio.Task] = []
+        self._serving: set[asyncio.Task] = set()  # requests from other workers being answered
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping = False
+        self._publish = self.sync.register_script(keys.PUBLISH)
+        self._end_script = self.sync.register_script(keys.END)
+        self._rewrite = self.sync.register_script(keys.REWRITE_HISTORY)
+        self._release_sync = self.sync.register_script(keys.RELEASE)
+        self._acquire = self.redis.register_script(keys.ACQUIRE)
+        self._renew = self.redis.register_script(keys.RENEW)
+        self._release = self.redis.register_script(keys.RELEASE)
+        self._reserve = self.redis.register_script(keys.RESERVE_STREAM)
+        self._unreserve = self.redis.register_script(keys.RELEASE_STREAM)
+        self._viewers = self.redis.register_script(keys.VIEWERS)
+
+    # ---------------------------------------------------------------- lifecycle
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        for job in (self._heartbeat, self._listen, self._janitor):
+            self._tasks.append(asyncio.create_task(self._forever(job), name=job.__name__))
+
+    def stop_now(self) -> None:
+        """SIGTERM: stop training here and hand every session over (released leases: the other
+        workers adopt the playing ones at once); local viewers are told to reconnect."""
+        self._stopping = True
+        threading.Thread(target=self._hand_over, name="hand-over", daemon=True).start()
+
+    async def stop(self) -> None:
+        self._stopping = True
+        await asyncio.to_thread(self._hand_over)
+        for task in self._tasks:
+            task.cancel()
+        for relay in list(self._relays.values()):
+            relay.stop()
+        with contextlib.suppress(RedisError):
+            await self.redis.delete(keys.alive(self.worker), keys.worker_streams(self.worker))
+            await self.redis.srem(keys.WORKERS, self.worker)
+        await self.redis.aclose()
+        self.sync.close()
+
+    def _hand_over(self) -> None:
+        moved = Ending("the worker training this session is restarting", moved=True)
+        for sid, (session, value) in list(self._held.items()):
+            session.halt(moved)
+            self._held.pop(sid, None)
+            with contextlib.suppress(RedisError):
+                self._release_sync(keys=[keys.lease(sid)], args=[value])
+        if self._loop is not None:
+            end = "the server is restarting; reconnect to keep watching"
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(self._tell_viewers_to_reconnect, end)
+
+    def _tell_viewers_to_reconnect(self, message: str) -> None:
+        for relay in list(self._relays.values()):
+            state = relay.state()
+            if state is not None:
+                event = SessionEvent(kind="end", state=state, message=message, reconnect=True)
+                relay.push_to_all(sse_message(event))
+
+    @contextlib.asynccontextmanager
+    async def _guard(self) -> AsyncIterator[None]:
+        """Redis unreachable or restarting: 503 with a message, never a 500."""
+        try:
+            yield
+        except RedisError as exc:
+            raise StoreUnavailable(
+                f"the session store (Redis) is unreachable ({exc.__class__.__name__}); try again in a moment",
+                retry_after=2,
+            ) from None
+
+    async def _forever(self, job) -> None:
+        while True:
+            try:
+                await job()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # Redis down, or a bug: log, wait, go on
+                log.warning("%s: %s", job.__name__, exc)
+                await asyncio.sleep(0.5)
+
+    # ---------------------------------------------------------------- background jobs
+
+    async def _heartbeat(self) -> None:
+        while True:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.set(keys.alive(self.worker), "1", px=3 * self.lease_ms)
+                pipe.sadd(keys.WORKERS, self.worker)
+                pipe.expire(keys.worker_streams(self.worker), 60)
+                await pipe.execute()
+            for sid, (_, value) in list(self._held.items()):
+                if not await self._renew(keys=[keys.lease(sid)], args=[value, self.lease_ms]):
+                    self._lost(sid, value)
+            await asyncio.sleep(self.lease_ms / 4000)
+
+    async def _janitor(self) -> None:
+        """Adopt playing sessions nobody trains (a fair share each), expire idle ones."""
+        while True:
+            await asyncio.sleep(JANITOR_SECONDS)
+            if self._stopping:
+                return
+            playing = await self.redis.smembers(keys.PLAYING)
+            orphans = [sid for sid in playing if sid not in self._held]
+            if orphans:
+                leases = await self.redis.mget([keys.lease(sid) for sid in orphans])
+                workers = max(1, len(await self._live_workers()))
+                share = -(-len(playing) // workers) + 1
+                mine = sum(session.playing for session, _ in self._held.values())
+                for sid, holder in zip(orphans, leases):
+                    if holder is None and mine < share and await self._adopt(sid):
+                        mine += 1
+            await self._expire_idle()
+
+    async def _expire_idle(self) -> None:
+        idle = self.settings.session_idle_seconds
+        cutoff = int((time.time() - idle) * 1000)
+        for sid in await self.redis.zrangebyscore(keys.SESSIONS, 0, cutoff, start=0, num=10):
+            if await self._pinned(sid):
+                continue
+            reason = f"session {sid} expired after {idle / 60:g} min without use"
+            with contextlib.suppress(ServerBusy, SessionGone, SessionNotFound):
+                await self._route(sid, "_end", {"reason": reason})
+
+    async def _listen(self) -> None:
+        """Requests for the sessions this worker trains, and answers to its own requests."""
+        pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        await pubsub.subscribe(keys.commands(self.worker), keys.replies(self.worker))
+        try:
+            async for message in pubsub.listen():
+                data = json.loads(message["data"])
+                if message["channel"] == keys.replies(self.worker):
+                    future = self._waiting.pop(data["rid"], None)
+                    if future is not None and not future.done():
+                        future.set_result(data)
+                else:
+                    task = asyncio.create_task(self._serve(data))
+                    self._serving.add(task)
+                    task.add_done_callback(self._serving.discard)
+        finally:
+            await pubsub.aclose()
+
+    async def _serve(self, request: dict) -> None:
+        reply: dict[str, Any] = {"rid": request["rid"]}
+        try:
+            answer = await self._local(request["sid"], request["name"], request["args"])
+            if isinstance(answer, str):
+                reply.update(kind="text", answer=answer)
+            elif answer is None:
+                reply.update(kind="none")
+            else:
+                reply.update(kind="model", answer=answer.model_dump_json())
+        except ServerBusy as exc:
+            reply.update(kind="error", status=exc.status_code, detail=exc.detail(), headers=exc.headers)
+        except Exception as exc:
+            from app.errors import ApiError
+
+            if not isinstance(exc, ApiError):
+                log.exception("request %s on %s failed", request["name"], request["sid"])
+                exc = ServerBusy(f"the request failed on the worker training this session: {exc}")
+            reply.update(kind="error", status=exc.status_code, detail=exc.detail(), headers=exc.headers)
+        with contextlib.suppress(RedisError):
+            await self.redis.publish(keys.replies(request["from"]), json.dumps(reply))
+
+    # ---------------------------------------------------------------- routing
+
+    async def _route(self, sid: str, name: str, args: dict[str, Any]) -> Answer:
+        """``name`` on the session, run by its holder: this worker, another one, or (nobody) us."""
+        for _ in range(20):
+            holder = await self.redis.get(keys.lease(sid))
+            if holder is None:
+                if not await self.redis.exists(keys.ckpt(sid)):
+                    raise await self._missing(sid)
+                await self._adopt(sid)
+                continue
+            worker = holder.rsplit("|", 1)[0]
+            if worker == self.worker:
+                held = self._held.get(sid)
+                if held is not None and held[1] == holder:
+                    return await self._local(sid, name, args)
+                await self._release(keys=[keys.lease(sid)], args=[holder])  # ours, but lost: adopt anew
+                continue
+            if not await self.redis.exists(keys.alive(worker)):
+                await self._release(keys=[keys.lease(sid)], args=[holder])  # its worker died
+                continue
+            answer = await self._ask(worker, sid, name, args)
+            if answer is not _AGAIN:
+                return answer
+            await asyncio.sleep(0.05)
+        raise ServerBusy("the session is changing hands between workers; try again", retry_after=1)
+
+    async def _ask(self, worker: str, sid: str, name: str, args: dict[str, Any]) -> Answer:
+        rid = secrets.token_hex(8)
+        future = asyncio.get_running_loop().create_future()
+        self._waiting[rid] = future
+        request = {"rid": rid, "from": self.worker, "sid": sid, "name": name, "args": args}
+        try:
+            if not await self.redis.publish(keys.commands(worker), json.dumps(request)):
+                return _AGAIN  # its listener is reconnecting (or it just died): look again
+            wait = self.settings.max_step_request_seconds + 15 if name == "step" else 30
+            try:
+                reply = await asyncio.wait_for(future, wait)
+            except TimeoutError:
+                raise ServerBusy("the worker training this session did not answer; try again") from None
+        finally:
+            self._waiting.pop(rid, None)
+        if reply["kind"] == "error":
+            if reply["status"] == 503 and "try again" in reply["detail"].get("message", ""):
+                return _AGAIN if name != "step" else self._raise_remote(reply)
+            self._raise_remote(reply)
+        if reply["kind"] == "text":
+            return reply["answer"]
+        if reply["kind"] == "none":
+            return None
+        model = ops.OPS[name][1] if name in ops.OPS else None
+        return model.model_validate_json(reply["answer"]) if model else json.loads(reply["answer"])
+
+    @staticmethod
+    def _raise_remote(reply: dict):
+        raise RemoteError(reply["status"], reply["detail"], reply.get("headers"))
+
+    async def _local(self, sid: str, name: str, args: dict[str, Any]) -> Answer:
+        held = self._held.get(sid)
+        if held is None:
+            raise ServerBusy("this session just moved to another worker; try again", retry_after=1)
+        session = held[0]
+        if name == "_end":
+            await asyncio.get_running_loop().run_in_executor(
+                compute.pool, self._end_held, sid, Ending(args["reason"], args.get("next"), session.room)
+            )
+            return None
+        return await ops.run(session, name, args)
+
+    # ---------------------------------------------------------------- holding sessions
+
+    async def _adopt(self, sid: str) -> bool:
+        """Take the lease of a session nobody trains and restore it from its checkpoint."""
+        fence = await self._acquire(
+            keys=[keys.lease(sid), keys.fence(sid)], args=[self.worker, self.lease_ms]
+        )
+        if fence is None:
+            return False
+        value = f"{self.worker}|{fence}"
+        try:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.get(keys.ckpt(sid)).hgetall(keys.meta(sid)).lrange(keys.hist(sid), 0, -1)
+                saved, meta, history = await pipe.execute()
+            if not saved or not meta:
+                await self._release(keys=[keys.lease(sid)], args=[value])
+                return False
+            loop = asyncio.get_running_loop()
+            session, state = await loop.run_in_executor(
+                compute.pool, self._restore, sid, saved, meta, history
+            )
+        except BaseException:
+            with contextlib.suppress(RedisError):
+                await self._release(keys=[keys.lease(sid)], args=[value])
+            raise
+        self._hold(session, value)
+        if state["playing"]:
+            await ops.play(session, state["steps_per_second"])
+        log.info("worker %s adopted session %s at step %d", self.worker, sid, session.trainer.step_count)
+        return True
+
+    def _restore(self, sid: str, saved: str, meta: dict, history: list[str]) -> tuple[Session, dict]:
+        state = json.loads(saved)
+        trainer = checkpoint.load(state["trainer"], self.settings)
+        trainer.history.extend(
+            Metrics(**MetricsOut.model_validate_json(entry).model_dump()) for entry in history
+        )
+        config = TrainConfigIn.model_validate_json(meta["config"])
+        session = Session(sid, config, trainer, self.settings, room=meta["room"], client=meta["client"])
+        session.steps_per_second = state["steps_per_second"]
+        return session, state
+
+    def _hold(self, session: Session, value: str) -> None:
+        session.publisher = self._publisher(value)
+        self._held[session.id] = (session, value)
+
+    def _lost(self, sid: str, value: str) -> None:
+        """Another worker has this session now (or Redis lost our lease): stop training it here."""
+        held = self._held.get(sid)
+        if held is not None and held[1] == value:
+            del self._held[sid]
+            held[0].halt(Ending("this session moved to another worker", moved=True))
+
+    def _publisher(self, value: str) -> Callable[[Session, SessionEvent], None]:
+        """Save the checkpoint with each event, fenced (called under the session lock)."""
+
+        def publish(session: Session, event: SessionEvent) -> None:
+            if event.kind == "end":
+                return  # the END script wrote it, with the session's removal
+            saved = {
+                "trainer": checkpoint.dump(session.trainer, history=False),
+                "steps_per_second": session.steps_per_second,
+                "playing": session.playing,
+            }
+            sid, client = session.id, session.client
+            try:
+                _, length = self._publish(
+                    keys=[
+                        keys.lease(sid),
+                        keys.ckpt(sid),
+                        keys.events(sid),
+                        keys.hist(sid),
+                        keys.PLAYING,
+                        keys.client_playing(client),
+                        keys.SESSIONS,
+                    ],
+                    args=[
+                        value,
+                        json.dumps(saved, separators=(",", ":")),
+                        event.model_dump_json(),
+                        event.kind,
+                        self.settings.redis_stream_events,
+                        "1" if event.kind == "reset" else "0",
+                        "1" if session.playing else "0",
+                        sid,
+                        int(time.time() * 1000),
+                        *(m.model_dump_json() for m in event.metrics),
+                    ],
+                )
+                if length > 2 * self.settings.max_history_points:
+                    entries = [
+                        MetricsOut.model_validate(m, from_attributes=True) for m in session.trainer.history
+                    ]
+                    self._rewrite(
+                        keys=[keys.lease(sid), keys.hist(sid)],
+                        args=[value, *(e.model_dump_json() for e in entries)],
+                    )
+            except (ResponseError, RedisError) as exc:
+                self._lost(sid, value)
+                raise ServerBusy(
+                    f"this session moved to another worker ({exc}); try again", retry_after=1
+                ) from None
+
+        return publish
+
+    def _end_held(self, sid: str, ending: Ending) -> None:
+        session, value = self._held[sid]
+        meta_client = session.client
+        event = SessionEvent(
+            kind="end", state=session.state(), message=ending.reason, next_session=ending.next_session
+        )
+        gone = json.dumps({"reason": ending.reason, "next_session": ending.next_session, "room": ending.room})
+        self._end_script(
+            keys=[
+                keys.lease(sid),
+                keys.meta(sid),
+                keys.ckpt(sid),
+                keys.hist(sid),
+                keys.events(sid),
+                keys.gone(sid),
+                keys.SESSIONS,
+                keys.PLAYING,
+                keys.client_sessions(meta_client),
+                keys.client_playing(meta_client),
+                keys.viewers(sid),
+            ],
+            args=[value, gone, sid, event.model_dump_json(), GONE_SECONDS, ENDED_STREAM_SECONDS],
+        )
+        del self._held[sid]
+        session.close(ending)
+
+    async def _missing(self, sid: str) -> Exception:
+        raw = await self.redis.get(keys.gone(sid))
+        if raw:
+            gone = json.loads(raw)
+            return SessionGone(gone["reason"], gone["next_session"], gone["room"])
+        return SessionNotFound(f"no training session has the id {sid!r}")
+
+    async def _meta(self, sid: str) -> dict:
+        meta = await self.redis.hgetall(keys.meta(sid))
+        if not meta:
+            raise await self._missing(sid)
+        return meta
+
+    async def _pinned(self, sid: str) -> bool:
+        """Playing or watched: not to be evicted or expired."""
+        if await self.redis.sismember(keys.PLAYING, sid):
+            return True
+        return await self._viewers(keys=[keys.viewers(sid)], args=[keys.PREFIX]) > 0
+
+    async def _live_workers(self) -> list[str]:
+        workers = sorted(await self.redis.smembers(keys.WORKERS))
+        if not workers:
+            return []
+        alive = await self.redis.mget([keys.alive(w) for w in workers])
+        dead = [w for w, a in zip(workers, alive) if a is None]
+        if dead:
+            await self.redis.srem(keys.WORKERS, *dead)
+            await self.redis.delete(*(keys.worker_streams(w) for w in dead))
+        return [w for w, a in zip(workers, alive) if a is not None]
+
+
+_AGAIN = object()  # "ask again": the lease is moving
