@@ -207,34 +207,41 @@ def test_refused_viewers_get_a_refusal_status_not_200_and_an_end(server):
         sid, _ = create(c)
     url = f"{server.base}/api/sessions/{sid}/events"
 
-    async def ask(viewer: httpx.AsyncClient, go: asyncio.Event) -> tuple[int, str]:
+    outcomes: list[tuple[int, str]] = []
+
+    async def ask(viewer: httpx.AsyncClient, go: asyncio.Event, done: asyncio.Event) -> None:
         await viewer.get(f"{server.base}/healthz")  # connected already: all asks arrive together
         await go.wait()
         async with viewer.stream("GET", url) as response:
             if response.status_code != 200:
                 await response.aread()
-                return response.status_code, response.json()["detail"]["message"]
-            async for line in response.aiter_lines():
-                if line.startswith("event:"):
-                    return 200, line.split(":", 1)[1].strip()
-        return 200, "nothing"
+                outcomes.append((response.status_code, response.json()["detail"]["message"]))
+            else:
+                lines = response.aiter_lines()  # kept: closing it would close the connection
+                async for line in lines:
+                    if line.startswith("event:"):
+                        outcomes.append((200, line.split(":", 1)[1].strip()))
+                        break
+            if len(outcomes) == 50:
+                done.set()
+            await done.wait()  # an accepted viewer stays until every ask has its answer
 
-    async def scenario() -> list[tuple[int, str]]:
-        go = asyncio.Event()
+    async def scenario() -> None:
+        go, done = asyncio.Event(), asyncio.Event()
         viewers = [
             httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(local_address=f"127.0.1.{n}"), timeout=30)
             for n in range(1, 51)
         ]
         try:
-            asks = [asyncio.create_task(ask(v, go)) for v in viewers]
+            asks = [asyncio.create_task(ask(v, go, done)) for v in viewers]
             await asyncio.sleep(1.0)
             go.set()
-            return await asyncio.gather(*asks)
+            await asyncio.wait_for(asyncio.gather(*asks), 60)
         finally:
             for viewer in viewers:
                 await viewer.aclose()
 
-    outcomes = asyncio.run(scenario())
+    asyncio.run(scenario())
     accepted = [o for o in outcomes if o[0] == 200]
     refused = [o for o in outcomes if o[0] == 503]
     assert len(accepted) == 3 and {o[1] for o in accepted} == {"hello"}, accepted
