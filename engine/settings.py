@@ -82,7 +82,7 @@ class Settings:
     max_eager_work: int = 1_000_000  # scalar operations of one eager step or boundary grid (~1 s)
     # Several processes (sessions area, issue 12): sessions shared through Redis when a URL is set
     redis_url: str = ""  # redis://host:port/db or unix:///path/redis.sock; empty = one process, in memory
-    redis_lease_seconds: float = 2.0  # a worker training a session renews its lease; if it dies, another takes over
+    redis_lease_seconds: float = 2.0  # a session's trainer renews its lease; if it dies, another takes over
     redis_stream_events: int = 1_000  # events kept per session in its Redis stream (Last-Event-ID resume)
     # Compiled executor (engine/compiled)
     compiled_cache_entries: int = 32  # captured programs an executor keeps (one per model structure + loss)
