@@ -22,7 +22,7 @@ define apt_install
 	  || { echo "Could not install '$(2)': please install it with your package manager." >&2; exit 1; }; }
 endef
 
-.PHONY: run test lint bench graphviz chromium pyodide clean
+.PHONY: run run-workers redis test lint bench graphviz chromium pyodide clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,10 +42,23 @@ graphviz:
 chromium:
 	$(call apt_install,chromium,chromium fonts-dejavu-core)
 
+redis:
+	$(call apt_install,redis-server,redis-server)
+
+# N workers sharing the sessions through Redis: BACKPROP_LAB_REDIS_URL if set, else a redis-server
+# of our own on a unix socket in .redis/ (append-only, so a restart keeps the sessions).
+WORKERS ?= 2
+run-workers: $(RUN_STAMP) graphviz pyodide redis
+	@url="$$BACKPROP_LAB_REDIS_URL"; if [ -z "$$url" ]; then \
+	  mkdir -p .redis; test -S .redis/redis.sock || redis-server --port 0 --unixsocket "$$PWD/.redis/redis.sock" \
+	    --dir "$$PWD/.redis" --appendonly yes --daemonize yes --pidfile "$$PWD/.redis/redis.pid" >/dev/null; \
+	  url="unix://$$PWD/.redis/redis.sock"; echo "Redis: $$url (stop it with: kill $$(cat .redis/redis.pid))"; fi; \
+	BACKPROP_LAB_REDIS_URL="$$url" $(BIN)/backprop-lab serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
+
 run: $(RUN_STAMP) graphviz pyodide
 	$(BIN)/backprop-lab serve --host $(HOST) --port $(PORT)
 
-test: $(DEV_STAMP) graphviz chromium pyodide
+test: $(DEV_STAMP) graphviz chromium pyodide redis
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

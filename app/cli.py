@@ -17,6 +17,7 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         reload=args.reload,
+        workers=args.workers,  # more than 1 needs BACKPROP_LAB_REDIS_URL (the sessions are shared there)
         # h11, with room for the longest URL the app itself answers (414 past max_url_bytes): httptools
         # refuses any URL over 64 KB with a plain-text 400, shorter than a GET of a long program.
         http="h11",
@@ -106,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--port", type=int, default=os.environ.get("PORT", "8000"), help="default: $PORT or 8000"
     )
     serve.add_argument("--reload", action="store_true", help="restart on code changes")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="worker processes (more than 1 needs BACKPROP_LAB_REDIS_URL)"
+    )
     serve.set_defaults(func=_serve)
 
     render = sub.add_parser(
