@@ -65,12 +65,13 @@ export async function fetchExport(kind, body) {
 }
 
 /**
- * POST /api/graph/draw: a graph the page already has (Python mode's, as JSON text) drawn by the
- * server: "svg" (text), "dot" (text) or "json" (the graph as the server checked it).
+ * POST /api/graph/draw: a graph the page already has (Python mode's, as the JSON text the runner
+ * wrote) drawn by the server: "svg" or "dot" (text), or "json" (the graph as the server checked it).
  */
-export async function fetchDrawing(graphJson, { rankdir = "LR", format = "svg" } = {}, signal) {
+export async function fetchDrawing(graphJson, { rankdir = "LR", expand = null, format = "svg" } = {}, signal) {
   const accept = { svg: "image/svg+xml", dot: "text/vnd.graphviz", json: "application/json" }[format];
-  const query = new URLSearchParams({ rankdir, format });
-  const response = await post(`/api/graph/draw?${query}`, graphJson, signal, accept);
+  // The options go in the same object as the graph; the graph's text is not parsed again for that.
+  const body = `{"rankdir":${JSON.stringify(rankdir)},"expand":${JSON.stringify(expand)},${graphJson.slice(1)}`;
+  const response = await post(`/api/graph/draw?format=${format}`, body, signal, accept);
   return response.text();
 }

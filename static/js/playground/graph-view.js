@@ -28,7 +28,19 @@ function indexSvg(svg, graph) {
   }
   const edges = new Map();
   for (const edge of graph.edges) edges.set(edge.id, byId(`edge-${edge.id}`));
-  return { values, edges };
+  // Collapsed clusters {label | data | grad | N values}, and the frames of open ones.
+  const boxes = new Map();
+  const frames = new Map();
+  for (const cluster of graph.clusters || []) {
+    const box = byId(`box-${cluster.id}`);
+    if (box) {
+      const texts = box.querySelectorAll("text");
+      boxes.set(cluster.id, { g: box, dataText: texts.length >= 4 ? texts[1] : null, gradText: texts.length >= 4 ? texts[2] : null });
+    }
+    const frame = byId(`cluster-${cluster.id}`);
+    if (frame) frames.set(cluster.id, frame);
+  }
+  return { values, edges, boxes, frames };
 }
 
 /** Our own SVG, but treat it as data: drop anything that could run or navigate, and native tooltips. */
@@ -131,6 +143,33 @@ export class GraphView {
       }
     }
     for (const [id, el] of this.index.edges) if (el) el.dataset.edge = id;
+    const clusters = new Map((this.graph.clusters || []).map((c) => [c.id, c]));
+    for (const [id, box] of this.index.boxes) {
+      const cluster = clusters.get(id);
+      Object.assign(box.g.dataset, { cluster: id, action: "open" });
+      box.g.setAttribute("tabindex", "0");
+      box.g.setAttribute("role", "button");
+      box.g.setAttribute("aria-label", `Open ${cluster.label} (${cluster.kind}, ${cluster.size} values)`);
+    }
+    for (const [id, frame] of this.index.frames) {
+      // The frame's title closes it again; the frame itself stays a place to pan from.
+      const title = frame.querySelector(":scope > text");
+      if (!title) continue;
+      Object.assign(title.dataset, { cluster: id, action: "close" });
+      title.setAttribute("tabindex", "0");
+      title.setAttribute("role", "button");
+      title.setAttribute("class", "frame-title");
+      title.setAttribute("aria-label", `Collapse ${clusters.get(id).label} into one box`);
+    }
+  }
+
+  /** A click or Enter on a cluster's box (open it) or a frame's title (collapse it). */
+  clusterAction(target) {
+    if (!target) return false;
+    const { cluster, action } = target.dataset;
+    if (action === "open") this.hooks.onOpenCluster(cluster);
+    else this.hooks.onCloseCluster(cluster);
+    return true;
   }
 
   bindEvents() {
@@ -143,10 +182,15 @@ export class GraphView {
     svg.addEventListener("click", (e) => {
       const start = this.pointerDown;
       if (start && Math.hypot(e.clientX - start.x, e.clientY - start.y) > CLICK_SLOP) return; // a pan
+      if (this.clusterAction(e.target.closest("[data-cluster]"))) return;
       const target = e.target.closest("[data-node]");
       if (target) this.hooks.onSelect(target.dataset.node, target.dataset.kind);
     });
     svg.addEventListener("keydown", (e) => {
+      if ((e.key === "Enter" || e.key === " ") && this.clusterAction(e.target.closest("[data-cluster]"))) {
+        e.preventDefault();
+        return;
+      }
       const target = e.target.closest("[data-node]");
       if (target && (e.key === "Enter" || e.key === " ")) {
         e.preventDefault();
@@ -154,7 +198,7 @@ export class GraphView {
       }
     });
     svg.addEventListener("mouseover", (e) => {
-      const target = e.target.closest("[data-node], [data-edge]");
+      const target = e.target.closest("[data-node], [data-edge], [data-cluster]");
       if (!target) return;
       if (target.dataset.node) this.hover(target.dataset.node, target.dataset.kind);
       this.showTooltip(target, e);
@@ -163,7 +207,7 @@ export class GraphView {
       if (!this.tooltip.hidden) this.placeTooltip(e.clientX, e.clientY);
     });
     svg.addEventListener("mouseout", (e) => {
-      const target = e.target.closest("[data-node], [data-edge]");
+      const target = e.target.closest("[data-node], [data-edge], [data-cluster]");
       if (target && !target.contains(e.relatedTarget)) {
         this.hover(null);
         this.hideTooltip();
@@ -188,6 +232,13 @@ export class GraphView {
       if (item.dataText) item.dataText.textContent = `data ${fmt(node.data)}`;
       if (item.gradText) item.gradText.textContent = `grad ${fmt(node.grad)}`;
       item.g.setAttribute("aria-label", `${nodeName(node)}: data ${fmt(node.data)}, grad ${fmt(node.grad)}`);
+    }
+    for (const cluster of graph.clusters || []) {
+      const box = this.index.boxes.get(cluster.id);
+      const out = cluster.output && graph.nodes[Number(cluster.output.slice(1))];
+      if (!box || !out) continue;
+      if (box.dataText) box.dataText.textContent = `data ${fmt(out.data)}`;
+      if (box.gradText) box.gradText.textContent = `grad ${fmt(out.grad)}`;
     }
     this.applyColour();
     if (this.step) this.applyStep(this.step);
@@ -287,7 +338,18 @@ export class GraphView {
   showTooltip(target, event) {
     const graph = this.graph;
     let lines;
-    if (target.dataset.edge) {
+    if (target.dataset.cluster) {
+      const cluster = (graph.clusters || []).find((c) => c.id === target.dataset.cluster);
+      if (!cluster) return;
+      const out = cluster.output && graph.nodes[Number(cluster.output.slice(1))];
+      lines = [
+        [cluster.label, "tt-title"],
+        [`${cluster.kind} · ${cluster.size} values`, "tt-op"],
+        out ? [`data ${fmt(out.data)}`] : null,
+        out ? [`grad ${fmt(out.grad)}`] : null,
+        [target.dataset.action === "open" ? "click to open it" : "click to collapse it into one box", "tt-hint"],
+      ].filter(Boolean);
+    } else if (target.dataset.edge) {
       const edge = graph.edges.find((e) => e.id === target.dataset.edge);
       if (!edge) return;
       const from = graph.nodes[Number(edge.source.slice(1))];

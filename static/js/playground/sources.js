@@ -90,13 +90,13 @@ export class PythonSource {
   }
 
   svg(body) {
-    return fetchDrawing(this.json, { rankdir: body.rankdir, format: "svg" });
+    return fetchDrawing(this.json, { rankdir: body.rankdir, expand: body.expand ?? null, format: "svg" });
   }
 
   async blob(kind, body) {
     if (kind === "python") return new Blob([this.source ?? body.source], { type: "text/x-python" });
     if (!this.json) throw new Error("there is no graph to export");
-    const text = await fetchDrawing(this.json, { rankdir: body.rankdir, format: kind });
+    const text = await fetchDrawing(this.json, { rankdir: body.rankdir, expand: body.expand ?? null, format: kind });
     const type = { svg: "image/svg+xml", dot: "text/vnd.graphviz", json: "application/json" }[kind];
     return new Blob([kind === "json" ? JSON.stringify(JSON.parse(text), null, 2) : text], { type });
   }
