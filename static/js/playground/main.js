@@ -463,7 +463,7 @@ function setMode(mode, { run: runAfter = true } = {}) {
   const changed = mode !== state.mode;
   state.mode = mode;
   rememberMode(mode);
-  for (const btn of $$("[data-mode]")) btn.setAttribute("aria-pressed", String(btn.dataset.mode === mode));
+  for (const btn of $$("button[data-mode]")) btn.setAttribute("aria-pressed", String(btn.dataset.mode === mode));
   document.body.dataset.mode = mode;
   $("#python-status").hidden = mode !== "python";
   if (mode === "python") python.warm(); // boots in the background while the student reads
@@ -696,7 +696,7 @@ function bindControls() {
     els.examples.value = "";
   });
 
-  for (const btn of $$("[data-mode]")) btn.addEventListener("click", () => setMode(btn.dataset.mode));
+  for (const btn of $$("button[data-mode]")) btn.addEventListener("click", () => setMode(btn.dataset.mode));
   $("#offer-python").addEventListener("click", () => setMode("python"));
 
   new Menu($("#export-btn"), $("#export-menu"), async (item) => {

@@ -1,0 +1,196 @@
+"""Python mode in headless Chromium: real CPython (Pyodide) in a Web Worker, drawn by the server.
+
+One page loads Pyodide once and is reused by the tests (a cold start costs seconds). That page runs
+with the network cut off from outside it: every request to anything but the test server on
+127.0.0.1 is aborted and recorded, and none may happen (Pyodide must need no CDN).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import Page, expect
+from test_browser_playground import VALUES_JS, number
+
+from tests.lecture_programs import LECTURE_NEURON, LECTURE_VALUE
+from tests.python_mode_programs import PROGRAMS
+from tests.test_python_runner import reference
+
+pytestmark = pytest.mark.browser
+
+LECTURE_CELL = LECTURE_VALUE + LECTURE_NEURON  # the lecture's class Value, then its neuron
+
+
+def python_link(source: str, **params: str) -> str:
+    encoded = base64.urlsafe_b64encode(source.encode()).decode().rstrip("=")
+    extra = "".join(f"&{key}={value}" for key, value in params.items())
+    return f"/#src={encoded}&mode=python{extra}"
+
+
+@pytest.fixture(scope="module")
+def offline(browser, live_server):
+    """(page, requests aborted): the page's context reaches 127.0.0.1 and nothing else."""
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 720}, base_url=live_server, accept_downloads=True
+    )
+    aborted: list[str] = []
+
+    def only_loopback(route):
+        host = urlparse(route.request.url).hostname
+        if host in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            aborted.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_loopback)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(python_link(LECTURE_CELL))
+    page.wait_for_function("Number(document.body.dataset.runs || 0) > 0", timeout=90_000)
+    yield page, aborted
+    context.close()
+    assert not errors, errors
+
+
+@pytest.fixture
+def py(offline) -> Page:
+    page, aborted = offline
+    yield page
+    assert not aborted, f"requests left the machine: {aborted}"
+
+
+def runs(page: Page) -> int:
+    return page.evaluate("Number(document.body.dataset.runs || 0)")
+
+
+def run_program(page: Page, source: str) -> str:
+    """Put `source` in the editor, run it, and return how the run ended ("ok" or "error")."""
+    before = runs(page)
+    page.evaluate("(s) => document.querySelector('.CodeMirror').CodeMirror.setValue(s)", source)
+    page.click("#run-btn")
+    page.wait_for_function("n => Number(document.body.dataset.runs || 0) > n", arg=before, timeout=30_000)
+    return page.evaluate("document.body.dataset.lastRun")
+
+
+def drawn(page: Page) -> dict[str, dict]:
+    return {v["label"]: v for v in page.evaluate(VALUES_JS) if v["label"]}
+
+
+def test_the_lecture_class_value_and_neuron_read_o_and_x1_grad_from_the_drawing(py: Page):
+    py.goto(python_link(LECTURE_CELL))
+    py.wait_for_function("Number(document.body.dataset.runs || 0) > 0", timeout=60_000)
+    assert py.evaluate("document.body.dataset.lastRun") == "ok"
+    expect(py.locator("button[data-mode=python]")).to_have_attribute("aria-pressed", "true")
+    values = drawn(py)
+    assert values["o"]["data"] == "data 0.7071" and values["o"]["output"]
+    assert values["x1"]["grad"] == "grad -1.5000"
+    assert values["w1"]["grad"] == "grad 1.0000" and values["x2"]["grad"] == "grad 0.5000"
+    expect(py.locator("#python-status")).to_have_text("Python in your browser")
+
+
+@pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.name)
+def test_lecture_programs_run_and_draw_micrograds_numbers(py: Page, program):
+    assert run_program(py, program.source) == "ok", py.locator("#error-bar").inner_text()
+    namespace, printed = reference(program)
+    if printed:
+        shown = py.locator("#prints-text").inner_text().splitlines()
+        assert len(shown) == len(printed) and shown[0].split()[0] == printed[0].split()[0]
+    if program.output is None:
+        expect(py.locator("#graph-message")).to_contain_text("Nothing to draw")
+        return
+    (out,) = [v for v in py.evaluate(VALUES_JS) if v["output"]]
+    expected = namespace[program.output].data
+    assert math.isclose(number(out["data"]), expected, abs_tol=1e-4 + 1e-6 * abs(expected)), (out, expected)
+
+
+def test_a_program_that_never_ends_is_stopped_and_python_comes_back(py: Page):
+    assert run_program(py, "while True:\n    pass\n") == "error"
+    expect(py.locator("#error-where")).to_have_text("Stopped:")
+    expect(py.locator("#error-message")).to_contain_text("still running after 5 s")
+    assert run_program(py, "a = Value(2.0)\nb = a * a\n") == "ok"  # a fresh worker
+    (out,) = [v for v in py.evaluate(VALUES_JS) if v["output"]]
+    assert out["data"] == "data 4.0000"
+
+
+def test_errors_name_their_line_and_unavailable_libraries_say_so(py: Page):
+    assert run_program(py, "x = 1\nimport numpy as np\n") == "error"
+    expect(py.locator("#error-where")).to_have_text("Line 2, column 1:")
+    expect(py.locator("#error-message")).to_contain_text("numpy is not available in the browser")
+    assert run_program(py, "a = Value(1.0)\nb = a.nope()\n") == "error"
+    expect(py.locator("#error-where")).to_contain_text("Line 2")
+    expect(py.locator(".cm-error-line")).to_have_count(1)
+
+
+def test_nudge_step_check_backprop_from_and_export_work_in_python_mode(py: Page, tmp_path):
+    assert run_program(py, LECTURE_CELL) == "ok"
+    # Gradient check and the nudge, on the leaf x1 = Value(2.0, label='x1').
+    x1 = drawn(py)["x1"]
+    py.locator(f"#{x1['id']}").dispatch_event("click")
+    expect(py.locator("#node-panel [data-ok]")).to_have_attribute("data-ok", "true")
+    before = runs(py)
+    py.fill("#leaf-value", "2.5")
+    py.wait_for_function("n => Number(document.body.dataset.runs || 0) > n", arg=before, timeout=30_000)
+    assert "x1 = Value(2.5, label='x1')" in py.evaluate(
+        "document.querySelector('.CodeMirror').CodeMirror.getValue()"
+    )
+    o = math.tanh(2.5 * -3.0 + 6.8813735870195432)
+    py.wait_for_function(
+        "t => document.querySelector('#graph-canvas g.value.output').textContent.includes(t)", arg=f"{o:.4f}"
+    )
+    py.click("#panel-close")
+
+    # Step-through: the first backward step is the output, grad 1.
+    py.click("#step-reset")
+    py.click("#step-btn")
+    expect(py.locator("#step-caption")).to_contain_text("is the output: grad = 1")
+    py.click("#step-exit")
+
+    # Backprop from n: its graph, its grads.
+    before = runs(py)
+    py.select_option("#output-select", "n")
+    py.wait_for_function("n => Number(document.body.dataset.runs || 0) > n", arg=before, timeout=30_000)
+    values = drawn(py)
+    assert values["n"]["output"] and values["n"]["grad"] == "grad 1.0000"
+    assert values["x1"]["grad"] == "grad -3.0000"  # dn/dx1 = w1
+    assert "out=n" in py.url and "mode=python" in py.url
+    py.select_option("#output-select", "")
+
+    # Export: the program itself as the script, and the drawing's JSON and SVG from the server.
+    files = {}
+    for kind in ("python", "json", "svg"):
+        py.click("#export-btn")
+        with py.expect_download() as download:
+            py.click(f"#export-menu [data-export={kind}]")
+        path = tmp_path / download.value.suggested_filename
+        download.value.save_as(path)
+        files[kind] = path.read_text()
+    assert files["python"].startswith(LECTURE_VALUE[:40]) and "class Value" in files["python"]
+    assert "<svg" in files["svg"]
+    assert json.loads(files["json"])["nodes"]
+
+
+def test_the_server_offers_python_for_what_it_refuses_and_the_choice_is_remembered(py: Page):
+    py.click("button[data-mode=lab]")
+    py.wait_for_function("() => document.body.dataset.mode === 'lab'")
+    assert run_program(py, "def f(x):\n    return 3*x**2 - 4*x + 5\na = Value(f(3.0))\n") == "error"
+    expect(py.locator("#error-offer")).to_be_visible()
+    before = runs(py)
+    py.click("#offer-python")
+    py.wait_for_function("n => Number(document.body.dataset.runs || 0) > n", arg=before, timeout=30_000)
+    assert py.evaluate("document.body.dataset.lastRun") == "ok"
+    expect(py.locator("button[data-mode=python]")).to_have_attribute("aria-pressed", "true")
+    assert py.evaluate("localStorage.getItem('backprop-lab.mode')") == "python"
+    assert "mode=python" in py.url
+    (out,) = [v for v in py.evaluate(VALUES_JS) if v["output"]]
+    assert out["data"] == "data 20.0000"
+    # A plain typo is not offered Python.
+    py.click("button[data-mode=lab]")
+    assert run_program(py, "a = Value(1.0)\nb = aa * 2\n") == "error"
+    expect(py.locator("#error-offer")).to_be_hidden()
+    py.click("button[data-mode=python]")
