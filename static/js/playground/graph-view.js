@@ -153,7 +153,7 @@ export class GraphView {
     }
     for (const [id, frame] of this.index.frames) {
       // The frame's title closes it again; the frame itself stays a place to pan from.
-      const title = frame.querySelector(":scope > text");
+      const title = frame.querySelector("text"); // Graphviz draws clusters flat, each with its title
       if (!title) continue;
       Object.assign(title.dataset, { cluster: id, action: "close" });
       title.setAttribute("tabindex", "0");

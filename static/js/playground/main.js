@@ -454,6 +454,7 @@ function showPythonStatus(status) {
   const el = $("#python-status");
   el.textContent = PYTHON_STATUS[status] || "";
   el.dataset.status = status;
+  if (status === "ready" && python.lastBootMs !== null) document.body.dataset.pythonBootMs = String(Math.round(python.lastBootMs));
   els.busy.querySelector(".busy-text").textContent = status === "booting" ? "Starting Python…" : "Running…";
 }
 
