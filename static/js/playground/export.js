@@ -18,9 +18,14 @@ function download(blob, filename) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-/** Download one export of the current program from `source` (sources.js: the mode's own way). */
-export async function exportAs(kind, source, body) {
-  download(await source.blob(kind, body), FILES[kind]);
+/** Download one export of the current program from `source` (sources.js: the mode's own way), and say so. */
+export async function exportAs(kind, source, body, label = kind) {
+  try {
+    download(await source.blob(kind, body), FILES[kind]);
+    toast(`Downloaded the ${label}`);
+  } catch (err) {
+    toast(`Export failed: ${err.message}`);
+  }
 }
 
 /** Copy text to the clipboard; false when the browser refuses (plain http on a LAN, say). */

@@ -43,6 +43,14 @@ function indexSvg(svg, graph) {
   return { values, edges, boxes, frames };
 }
 
+/** A key for a drawing's shape: the same key means the same SVG layout (numbers aside). */
+export function drawingKey(mode, graph, { rankdir, expand }) {
+  const nodes = graph.nodes.map((n) => `${n.op_symbol}:${n.label}:${n.is_output ? 1 : 0}`).join(",");
+  const edges = graph.edges.map((e) => `${e.source}>${e.target}`).join(",");
+  const boxes = expand ? `open:${expand.join(",")}` : `auto:${(graph.collapsed || []).join(",")}`;
+  return `${mode}|${rankdir}|${nodes}|${edges}|${boxes}`;
+}
+
 /** Our own SVG, but treat it as data: drop anything that could run or navigate, and native tooltips. */
 function sanitize(svg) {
   for (const el of svg.querySelectorAll("script, foreignObject, iframe, title")) el.remove();

@@ -58,3 +58,17 @@ export function needsPython(message, source) {
   const root = name[1].split(".")[0];
   return PYTHON_NAMES.has(root) || importedNames(source).has(root);
 }
+
+const PYTHON_STATUS = {
+  booting: "Starting Python in your browser…",
+  ready: "Python in your browser",
+  running: "Python is running…",
+  stopped: "Python was stopped; a fresh one is starting…",
+  failed: "Python could not start in this browser",
+};
+
+/** The line under the program that says how Python in this browser is doing. */
+export function showPythonStatus(el, status) {
+  el.textContent = PYTHON_STATUS[status] || "";
+  el.dataset.status = status;
+}

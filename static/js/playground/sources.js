@@ -7,6 +7,8 @@
 
 import { ApiError } from "../common/errors.js";
 import { decodeGraph, fetchDrawing, fetchExport, fetchGraph, fetchSvg } from "./api.js";
+import { showPythonStatus } from "./mode.js";
+import { PythonRunner } from "./python-runner.js";
 
 export class LabSource {
   constructor() {
@@ -100,4 +102,23 @@ export class PythonSource {
     const type = { svg: "image/svg+xml", dot: "text/vnd.graphviz", json: "application/json" }[kind];
     return new Blob([kind === "json" ? JSON.stringify(JSON.parse(text), null, 2) : text], { type });
   }
+}
+
+/**
+ * Both sources, and the Python runner behind the Python one, configured from the page (`grid`'s
+ * data attributes: the bundle's address and the time limit); its state shows in `statusEl` and
+ * in the "Running…" box `busyEl`.
+ */
+export function createSources(grid, statusEl, busyEl) {
+  const python = new PythonRunner({
+    bundleUrl: grid.dataset.pythonBundle,
+    timeLimitSeconds: Number(grid.dataset.pythonSeconds),
+    onStatus: (status) => {
+      showPythonStatus(statusEl, status);
+      busyEl.querySelector(".busy-text").textContent = status === "booting" ? "Starting Python…" : "Running…";
+      // The worker's boot time, for benchmarks (bench/pyodide.py).
+      if (status === "ready") document.body.dataset.pythonBootMs = String(Math.round(python.lastBootMs));
+    },
+  });
+  return { python, sources: { lab: new LabSource(), python: new PythonSource(python) } };
 }

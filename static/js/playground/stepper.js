@@ -1,6 +1,7 @@
 // Step through a pass one node at a time: the forward pass fills in data in forward_order, the
 // backward pass fills in grads in backward_order, each step lighting up the node and its edges.
 
+import { $ } from "../common/dom.js";
 import { fmt, short } from "../common/format.js";
 import { nodeName } from "./names.js";
 import { formula } from "./panel.js";
@@ -174,4 +175,23 @@ export class Stepper {
     });
     return `${head}; sends ${sends.join(",  ")}${end}`;
   }
+}
+
+/** The hooks that show a stepper on the page: its caption, progress bar and buttons. */
+export function stepperControls(stepper) {
+  return {
+    onChange: () => {},
+    onCaption: (text, progress) => {
+      $("#step-caption").textContent = text;
+      $("#step-progress-bar").style.width = `${Math.round(progress * 100)}%`;
+      $("#step-exit").hidden = !stepper().active;
+      $("#step-btn").disabled = stepper().atEnd; // the end of the pass: Reset or Play starts over
+    },
+    onPlaying: (playing) => {
+      const btn = $("#play-btn");
+      btn.setAttribute("aria-pressed", String(playing));
+      btn.querySelector(".play-label").textContent = playing ? "Pause" : "Play";
+      btn.setAttribute("aria-label", playing ? "Pause" : "Play");
+    },
+  };
 }
