@@ -55,11 +55,23 @@ def is_value_like(obj: Any) -> bool:
 
 
 def operands_of(v: Any) -> list[Any]:
-    """``v._prev`` as a list, in its own iteration order."""
+    """``v._prev`` as a list: a tuple or list in its own order; a set by its members' op and label.
+
+    A set iterates in an order that depends on the objects' addresses, so the same program read
+    twice (the playground's Python mode, after a leaf was nudged) would number its nodes
+    differently; ordered by op and label, a labelled graph reads the same every time.
+    """
     prev = v._prev
     if not isinstance(prev, set | frozenset | tuple | list):
         raise GraphReadError(f"_prev must be a set, tuple or list of Values, not {type(prev).__name__}")
+    if isinstance(prev, set | frozenset):
+        return sorted(prev, key=_set_order)
     return list(prev)
+
+
+def _set_order(v: Any) -> tuple[str, str]:
+    label = getattr(v, "label", "")
+    return (str(getattr(v, "_op", "")), label if isinstance(label, str) else "")
 
 
 def topo_order(root: Any, limit: int | None = None) -> list[Any]:

@@ -1,8 +1,7 @@
 """Python mode in headless Chromium: real CPython (Pyodide) in a Web Worker, drawn by the server.
 
-One page loads Pyodide once and is reused by the tests (a cold start costs seconds). That page runs
-with the network cut off from outside it: every request to anything but the test server on
-127.0.0.1 is aborted and recorded, and none may happen (Pyodide must need no CDN).
+One page loads Pyodide once and is reused by most tests (a cold start costs seconds); the lecture's
+cell is pasted into another with the network cut off from outside the page.
 """
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import math
-from urllib.parse import urlparse
+import re
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -32,49 +31,31 @@ def python_link(source: str, **params: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def offline(browser, live_server):
-    """(page, requests aborted): the page's context reaches 127.0.0.1 and nothing else."""
+def py(browser, live_server) -> Page:
+    """One page in Python mode, Pyodide loaded once for all the tests that share it."""
     context = browser.new_context(
         viewport={"width": 1280, "height": 720}, base_url=live_server, accept_downloads=True
     )
-    aborted: list[str] = []
-
-    def only_loopback(route):
-        host = urlparse(route.request.url).hostname
-        if host in ("127.0.0.1", "localhost"):
-            route.continue_()
-        else:
-            aborted.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", only_loopback)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(python_link(LECTURE_CELL))
-    page.wait_for_function("Number(document.body.dataset.runs || 0) > 0", timeout=90_000)
-    yield page, aborted
+    page.goto(python_link("a = Value(1.0)\n"))
+    page.wait_for_function("Number(document.body.dataset.runs || 0) > 0", timeout=120_000)
+    yield page
     context.close()
     assert not errors, errors
-
-
-@pytest.fixture
-def py(offline) -> Page:
-    page, aborted = offline
-    yield page
-    assert not aborted, f"requests left the machine: {aborted}"
 
 
 def runs(page: Page) -> int:
     return page.evaluate("Number(document.body.dataset.runs || 0)")
 
 
-def run_program(page: Page, source: str) -> str:
+def run_program(page: Page, source: str, timeout: float = 30_000) -> str:
     """Put `source` in the editor, run it, and return how the run ended ("ok" or "error")."""
     before = runs(page)
     page.evaluate("(s) => document.querySelector('.CodeMirror').CodeMirror.setValue(s)", source)
     page.click("#run-btn")
-    page.wait_for_function("n => Number(document.body.dataset.runs || 0) > n", arg=before, timeout=30_000)
+    page.wait_for_function("n => Number(document.body.dataset.runs || 0) > n", arg=before, timeout=timeout)
     return page.evaluate("document.body.dataset.lastRun")
 
 
@@ -82,16 +63,43 @@ def drawn(page: Page) -> dict[str, dict]:
     return {v["label"]: v for v in page.evaluate(VALUES_JS) if v["label"]}
 
 
-def test_the_lecture_class_value_and_neuron_read_o_and_x1_grad_from_the_drawing(py: Page):
-    py.goto(python_link(LECTURE_CELL))
-    py.wait_for_function("Number(document.body.dataset.runs || 0) > 0", timeout=60_000)
-    assert py.evaluate("document.body.dataset.lastRun") == "ok"
-    expect(py.locator("button[data-mode=python]")).to_have_attribute("aria-pressed", "true")
-    values = drawn(py)
-    assert values["o"]["data"] == "data 0.7071" and values["o"]["output"]
-    assert values["x1"]["grad"] == "grad -1.5000"
-    assert values["w1"]["grad"] == "grad 1.0000" and values["x2"]["grad"] == "grad 0.5000"
-    expect(py.locator("#python-status")).to_have_text("Python in your browser")
+def test_the_lecture_cell_pasted_offline_reads_o_and_x1_grad_from_the_drawing(browser, live_server):
+    """The lecture's class Value and its neuron, pasted into Python mode with the network cut off
+    from outside the page: every request to anything but 127.0.0.1 is aborted and recorded (none
+    may happen: Pyodide and the engine come from this server). Routing turns off the HTTP cache,
+    so this page compiles Pyodide from scratch: the slowest cold start there is."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, base_url=live_server)
+    aborted: list[str] = []
+    loopback = re.compile(r"^https?://(127\.0\.0\.1|localhost)[:/]")
+
+    def cut_off(route):
+        aborted.append(route.request.url)
+        route.abort("internetdisconnected")
+
+    context.route(lambda url: not loopback.match(url), cut_off)
+    page = context.new_page()
+    try:
+        page.goto("/#mode=python")
+        page.wait_for_function("Number(document.body.dataset.runs || 0) > 0", timeout=150_000)
+        before = runs(page)
+        page.locator(".CodeMirror-code").click()
+        page.keyboard.press("Control+A")
+        page.keyboard.insert_text(LECTURE_CELL)  # as a paste: one input, no auto-indent
+        page.keyboard.press("Control+Enter")
+        page.wait_for_function(
+            "n => Number(document.body.dataset.runs || 0) > n", arg=before, timeout=150_000
+        )
+        assert page.evaluate("document.body.dataset.lastRun") == "ok", page.locator("#error-bar").inner_text()
+        assert page.evaluate("document.querySelector('.CodeMirror').CodeMirror.getValue()") == LECTURE_CELL
+        expect(page.locator("button[data-mode=python]")).to_have_attribute("aria-pressed", "true")
+        values = drawn(page)
+        assert values["o"]["data"] == "data 0.7071" and values["o"]["output"]
+        assert values["x1"]["grad"] == "grad -1.5000"
+        assert values["w1"]["grad"] == "grad 1.0000" and values["x2"]["grad"] == "grad 0.5000"
+        expect(page.locator("#python-status")).to_have_text("Python in your browser")
+        assert not aborted, f"requests left the machine: {aborted}"
+    finally:
+        context.close()
 
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.name)
@@ -113,7 +121,8 @@ def test_a_program_that_never_ends_is_stopped_and_python_comes_back(py: Page):
     assert run_program(py, "while True:\n    pass\n") == "error"
     expect(py.locator("#error-where")).to_have_text("Stopped:")
     expect(py.locator("#error-message")).to_contain_text("still running after 5 s")
-    assert run_program(py, "a = Value(2.0)\nb = a * a\n") == "ok"  # a fresh worker
+    # A fresh worker: Pyodide boots again (seconds; more on a busy machine).
+    assert run_program(py, "a = Value(2.0)\nb = a * a\n", timeout=120_000) == "ok"
     (out,) = [v for v in py.evaluate(VALUES_JS) if v["output"]]
     assert out["data"] == "data 4.0000"
 

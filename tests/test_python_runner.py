@@ -242,3 +242,15 @@ def test_bundle_holds_the_engine_modules_the_shim_and_the_runner():
         "playground_runner.py",
     } <= names
     assert etag.startswith('"') and len(etag) > 10
+
+
+def test_a_set_prev_graph_reads_the_same_every_run(bundle_dir):
+    """The lecture's _prev is a set (address order): read twice, its nodes still get the same ids,
+    so a nudge updates the drawing in place instead of redrawing it."""
+    program = next(p for p in PROGRAMS if p.name == "lecture_neuron")
+    first, second = run_in_bundle(bundle_dir, [(program.source, None), (program.source, None)])
+    ids = lambda answer: [(n["id"], n["label"]) for n in answer["graph"]["nodes"]]  # noqa: E731
+    assert ids(first) == ids(second)
+    assert [(e["source"], e["target"]) for e in first["graph"]["edges"]] == [
+        (e["source"], e["target"]) for e in second["graph"]["edges"]
+    ]

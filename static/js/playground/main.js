@@ -436,7 +436,8 @@ function loadExample(id) {
 // ---------------------------------------------------------------------------------------- start
 
 function start() {
-  setMode(rememberedMode(), { run: false });
+  const linked = readState();
+  setMode(linked.mode || rememberedMode(), { run: false });
   bindControls({
     view,
     stepper,
@@ -471,7 +472,6 @@ function start() {
       }
     },
   });
-  const linked = readState();
   if (linked.source !== null) {
     applyLinkState(linked);
   } else {
