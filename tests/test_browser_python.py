@@ -40,7 +40,7 @@ def py(browser, live_server) -> Page:
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(python_link("a = Value(1.0)\n"))
-    page.wait_for_function("Number(document.body.dataset.runs || 0) > 0", timeout=120_000)
+    page.wait_for_function("() => Number(document.body.dataset.runs || 0) > 0", timeout=120_000)
     yield page
     context.close()
     assert not errors, errors
@@ -80,7 +80,7 @@ def test_the_lecture_cell_pasted_offline_reads_o_and_x1_grad_from_the_drawing(br
     page = context.new_page()
     try:
         page.goto("/#mode=python")
-        page.wait_for_function("Number(document.body.dataset.runs || 0) > 0", timeout=150_000)
+        page.wait_for_function("() => Number(document.body.dataset.runs || 0) > 0", timeout=150_000)
         before = runs(page)
         page.locator(".CodeMirror-code").click()
         page.keyboard.press("Control+A")
