@@ -1,6 +1,8 @@
 """Many live sessions through the real server: do they keep their pace, and how late are events?
 
-Starts uvicorn on 127.0.0.1 (one worker, as ``make run`` does), creates ``--sessions`` demo runs
+Starts uvicorn on 127.0.0.1 (one process, as ``make run`` does; ``--workers N --redis``: N processes
+sharing the sessions through a redis-server of its own, each session watched through another
+process than the one it was made on), creates ``--sessions`` demo runs
 (moons, MLP(2, [16, 16, 1]), hinge + L2), opens ``--viewers`` event streams on each, plays all of
 them at ``--rate`` steps/s for ``--seconds`` and reports:
 
@@ -9,6 +11,9 @@ them at ``--rate`` steps/s for ``--seconds`` and reports:
 
     .venv/bin/python bench/sessions.py                      # 30 sessions x 20 steps/s for 10 s
     .venv/bin/python bench/sessions.py --sessions 10 --executor eager
+    .venv/bin/python bench/sessions.py --workers 2 --redis --sessions 40
+    .venv/bin/python bench/sessions.py --capacity   # most sessions carried: 1 process in memory,
+                                                     # 1 on Redis, 2 on Redis (>= 19 steps/s, p99 <= 200 ms)
 """
 
 from __future__ import annotations
@@ -17,42 +22,17 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(port: int) -> subprocess.Popen:
-    env = dict(os.environ, BACKPROP_LAB_MAX_SESSIONS="1000")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    server.kill()
-    raise SystemExit("the server did not start")
+sys.path.insert(0, str(ROOT / "tests"))
+from servers import RedisServer, Uvicorn  # noqa: E402
 
 
 class Follower:
@@ -92,43 +72,51 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def run(base: str, args: argparse.Namespace) -> None:
+async def measure(bases: list[str], n_sessions: int, args: argparse.Namespace) -> tuple[list, list, str]:
+    """Play ``n_sessions`` demo runs (spread over ``bases``) with viewers: per-session rates, event lags."""
     config = {"executor": args.executor, "total_steps": 1_000_000}
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
         sessions = []
-        for _ in range(args.sessions):
-            created = (await client.post("/api/sessions", json=config)).raise_for_status().json()
-            sessions.append(created)
-        executor = sessions[0]["state"]["executor"]
+        for i in range(n_sessions):
+            base = bases[i % len(bases)]
+            created = (await client.post(f"{base}/api/sessions", json=config)).raise_for_status().json()
+            sessions.append((base, created))
+        executor = sessions[0][1]["state"]["executor"]
         stop = asyncio.Event()
         followers = [[Follower() for _ in range(args.viewers)] for _ in sessions]
-        tasks = [
-            asyncio.create_task(f.follow(client, f"/api/sessions/{s['id']}/events", stop))
-            for s, fs in zip(sessions, followers)
+        tasks = [  # each session watched through another process than the one it was made on
+            asyncio.create_task(
+                f.follow(client, f"{bases[(i + 1) % len(bases)]}/api/sessions/{s['id']}/events", stop)
+            )
+            for i, ((_, s), fs) in enumerate(zip(sessions, followers))
             for f in fs
         ]
         await asyncio.sleep(1.0)  # every stream open
-        for s in sessions:
+        for base, s in sessions:
             headers = {"X-Owner-Token": s["owner_token"]}
             await client.post(
-                f"/api/sessions/{s['id']}/play", json={"steps_per_second": args.rate}, headers=headers
+                f"{base}/api/sessions/{s['id']}/play", json={"steps_per_second": args.rate}, headers=headers
             )
         await asyncio.sleep(args.warmup)
         start = time.monotonic()
         await asyncio.sleep(args.seconds)
         end = time.monotonic()
         stop.set()
-        for s in sessions:
-            await client.post(f"/api/sessions/{s['id']}/pause", headers={"X-Owner-Token": s["owner_token"]})
+        for base, s in sessions:
+            headers = {"X-Owner-Token": s["owner_token"]}
+            await client.delete(f"{base}/api/sessions/{s['id']}", headers=headers)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-
     rates = [rate_between(fs[0].marks, start, end) for fs in followers]
     latencies = [lag for fs in followers for f in fs for lag in f.latencies]
+    return rates, latencies, executor
+
+
+def report(n_sessions: int, rates: list, latencies: list, executor: str, args: argparse.Namespace) -> None:
     print(
-        f"{args.sessions} sessions x {args.viewers} viewer(s), target {args.rate:g} steps/s each, "
+        f"{n_sessions} sessions x {args.viewers} viewer(s), target {args.rate:g} steps/s each, "
         f"{args.seconds:g} s measured, executor {executor}, {os.cpu_count()} cores"
     )
     print(f"{'':24}{'median':>10}{'min':>10}{'p99':>10}")
@@ -146,6 +134,79 @@ async def run(base: str, args: argparse.Namespace) -> None:
     print("kept up: yes" if kept_up else f"kept up: NO (slowest session {min(rates):.1f} steps/s)")
 
 
+def carried(rates: list, latencies: list, args: argparse.Namespace) -> bool:
+    """The capacity rule: every session at >= 95% of the rate, event latency p99 <= 200 ms."""
+    return min(rates) >= 0.95 * args.rate and (not latencies or percentile(latencies, 0.99) <= 0.2)
+
+
+def most_sessions(bases: list[str], args: argparse.Namespace) -> tuple[int, str]:
+    """The most sessions carried: double until one fails, then bisect (each trial a fresh set)."""
+    best, n, failed, executor = 0, args.start, None, "?"
+    while failed is None or failed - best > args.step:
+        rates, latencies, executor = asyncio.run(measure(bases, n, args))
+        ok = carried(rates, latencies, args)
+        p99 = 1000 * percentile(latencies, 0.99) if latencies else 0
+        print(
+            f"  {n:4} sessions: slowest {min(rates):5.1f} steps/s, p99 {p99:6.1f} ms: {'ok' if ok else 'no'}"
+        )
+        if ok:
+            best = n
+            n = n * 2 if failed is None else (n + failed) // 2
+        else:
+            failed = n
+            n = (best + failed) // 2
+        if n <= best:
+            break
+    return best, executor
+
+
+class Setup:
+    """The servers of one configuration: processes, and Redis if asked for."""
+
+    def __init__(self, workers: int, redis: bool, logs: Path):
+        env = {
+            "BACKPROP_LAB_MAX_SESSIONS": "1000",
+            "BACKPROP_LAB_MAX_SESSIONS_PER_CLIENT": "1000",
+            "BACKPROP_LAB_MAX_PLAYING_PER_CLIENT": "1000",
+        }
+        self.redis = RedisServer(logs) if redis else None
+        if self.redis:
+            env["BACKPROP_LAB_REDIS_URL"] = self.redis.url
+        self.servers = [Uvicorn(logs, env=env, name=f"worker{i}") for i in range(workers)]
+        self.bases = [s.base for s in self.servers]
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.stop(timeout=30)
+        if self.redis:
+            self.redis.stop()
+
+
+def capacity(args: argparse.Namespace) -> None:
+    rows = []
+    for workers, redis in ((1, False), (1, True), (2, True)):
+        with tempfile.TemporaryDirectory() as logs:
+            label = f"{workers} process{'es' if workers > 1 else ''}, {'Redis' if redis else 'in memory'}"
+            print(label)
+            setup = Setup(workers, redis, Path(logs))
+            try:
+                rows.append((label, *most_sessions(setup.bases, args)))
+            finally:
+                setup.stop()
+    print(
+        f"\nMost demo sessions playing at {args.rate:g} steps/s (each >= {0.95 * args.rate:g}, "
+        f"event p99 <= 200 ms), {os.cpu_count()} cores:"
+    )
+    print("| setup | sessions |\n|---|---|")
+    for label, best, _ in rows:
+        print(f"| {label} | {best} |")
+    if rows[0][1]:
+        print(
+            f"2 processes on Redis carry {rows[2][1] / rows[1][1]:.2f}x one on Redis, "
+            f"{rows[2][1] / rows[0][1]:.2f}x one in memory"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--sessions", type=int, default=30)
@@ -154,14 +215,25 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--executor", default="auto", choices=("auto", "compiled", "eager"))
+    parser.add_argument(
+        "--workers", type=int, default=1, help="uvicorn processes (more than 1 needs --redis)"
+    )
+    parser.add_argument("--redis", action="store_true", help="share the sessions through a redis-server")
+    parser.add_argument(
+        "--capacity", action="store_true", help="the most sessions carried: memory, Redis, 2x Redis"
+    )
+    parser.add_argument("--start", type=int, default=8, help="--capacity: sessions of the first trial")
+    parser.add_argument("--step", type=int, default=2, help="--capacity: stop bisecting within this many")
     args = parser.parse_args()
-    port = free_port()
-    server = start_server(port)
-    try:
-        asyncio.run(run(f"http://127.0.0.1:{port}", args))
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    if args.capacity:
+        capacity(args)
+        return
+    with tempfile.TemporaryDirectory() as logs:
+        setup = Setup(args.workers, args.redis, Path(logs))
+        try:
+            report(args.sessions, *asyncio.run(measure(setup.bases, args.sessions, args)), args)
+        finally:
+            setup.stop()
 
 
 if __name__ == "__main__":

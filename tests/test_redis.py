@@ -9,63 +9,16 @@ Redis restarting answers 503 and then recovers; limits hold across both processe
 
 from __future__ import annotations
 
-import shutil
 import signal
-import subprocess
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import pytest
-from servers import Uvicorn, read_events
+from servers import RedisServer, Uvicorn, read_events
 
 SMALL = {"hidden": [4], "n_points": 24, "seed": 3}
 LIMITS = {"BACKPROP_LAB_MAX_SESSIONS_PER_CLIENT": "12"}
-
-
-class RedisServer:
-    """redis-server on a unix socket in ``folder``; stop() keeps its data (append-only file)."""
-
-    def __init__(self, folder: Path):
-        assert shutil.which("redis-server"), "redis-server is missing: `make test` installs it with apt-get"
-        self.folder = folder
-        self.socket = folder / "redis.sock"
-        self.url = f"unix://{self.socket}"
-        self.proc: subprocess.Popen | None = None
-        self.start()
-
-    def start(self) -> None:
-        log = (self.folder / "redis.log").open("ab")
-        self.proc = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                "0",
-                "--unixsocket",
-                str(self.socket),
-                "--dir",
-                str(self.folder),
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "always",
-                "--save",
-                "",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 10
-        while not self.socket.exists():
-            assert self.proc.poll() is None and time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.01)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()  # SIGTERM: redis-server flushes its append-only file and exits
-            self.proc.wait(timeout=10)
-        self.socket.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="module")
