@@ -77,7 +77,7 @@ class Settings:
     max_playing_per_client: int = 80  # 60 students each playing their own run
     max_streams: int = 2_000  # open event streams in all
     max_waiting_requests_per_session: int = 200  # requests queued on one session, then 503 + Retry-After
-    session_compute_threads: int = 4  # threads that run session work (training, boundaries, graphs)
+    session_compute_threads: int = 2  # threads for session work (training, boundaries): GIL-bound, 2 suffice
     play_threads: int = 2  # threads that step playing sessions (a slow one holds up only its own)
     max_eager_work: int = 1_000_000  # scalar operations of one eager step or boundary grid (~1 s)
     # Several processes (sessions area, issue 12): sessions shared through Redis when a URL is set
