@@ -27,6 +27,7 @@ from app.schemas.sessions import (
     TrainConfigIn,
 )
 from app.sessions.lifespan import current_store
+from app.sessions.ops import JsonText
 from app.sessions.store import Client, SessionStore
 from app.sessions.stream import EventStreamResponse
 
@@ -82,6 +83,12 @@ def client_of(request: Request) -> Client:
     return Client(request.client.host if request.client else "")
 
 
+def as_response(answer):
+    """A model's JSON made in the compute pool (``ops.JsonText``) goes out as it is: FastAPI would
+    validate and serialize a model again on the event loop."""
+    return Response(answer, media_type="application/json") if isinstance(answer, JsonText) else answer
+
+
 OwnerToken = Annotated[str | None, Depends(owner_token)]
 Store = Annotated[SessionStore, Depends(current_store)]
 ClientOf = Annotated[Client, Depends(client_of)]
@@ -127,7 +134,7 @@ async def create_session(
     responses=_READ_ERRORS,
 )
 async def get_session(session_id: str, store: Store) -> SessionDetail:
-    return await store.run(session_id, "detail", {})
+    return as_response(await store.run(session_id, "detail", {}))
 
 
 @router.delete("/{session_id}", status_code=204, summary="End a session", responses=_OWNER_ERRORS)
@@ -213,7 +220,7 @@ async def get_boundary(
     store: Store,
     resolution: Annotated[int, Query(description="Cells per side (at most max_boundary_resolution).")] = 50,
 ) -> BoundaryOut:
-    return await store.run(session_id, "boundary", {"resolution": resolution})
+    return as_response(await store.run(session_id, "boundary", {"resolution": resolution}))
 
 
 @router.get(
@@ -223,7 +230,7 @@ async def get_boundary(
     responses=_READ_ERRORS,
 )
 async def get_network(session_id: str, store: Store) -> NetworkOut:
-    return await store.run(session_id, "network", {})
+    return as_response(await store.run(session_id, "network", {}))
 
 
 @router.get(
@@ -255,9 +262,9 @@ async def get_graph(
     instead: the ``w_i * x_i`` products, the sum from the bias, the activation."""
     args = {"sample": sample, "split": split, "neuron": neuron, "format": format}
     answer = await store.run(session_id, "graph", args)
-    if isinstance(answer, str):
-        return Response(answer, media_type="image/svg+xml", headers=SVG_HEADERS)
-    return answer
+    if isinstance(answer, JsonText):
+        return as_response(answer)
+    return Response(answer, media_type="image/svg+xml", headers=SVG_HEADERS)
 
 
 # ------------------------------------------------------------------ live events

@@ -17,11 +17,8 @@ from pydantic import BaseModel
 from app.render import renderer
 from app.schemas.graph import GraphResponse
 from app.schemas.sessions import (
-    BoundaryOut,
     CollapsedGraphOut,
     ExpandedNeuronOut,
-    NetworkOut,
-    SessionDetail,
     SessionEvent,
     SessionState,
     StepResponse,
@@ -31,19 +28,29 @@ from app.sessions.session import SampleGraph, Session
 from engine.graph import GraphModel
 from engine.neuron_graph import collapsed_dot, expanded_dot
 
+
+class JsonText(str):
+    """An answer already serialized (in the compute pool: a 200 x 200 boundary's JSON takes tens of
+    milliseconds, which on the event loop would delay every other request). Routes send it as is."""
+
+
 Answer = BaseModel | str | None
 
 
-async def detail(session: Session) -> SessionDetail:
-    return await compute.run(session.turn, session.detail)
+def _json(make: Callable[[], BaseModel]) -> Callable[[], JsonText]:
+    return lambda: JsonText(make().model_dump_json())
 
 
-async def boundary(session: Session, resolution: int) -> BoundaryOut:
-    return await compute.run(session.turn, session.boundary, resolution)
+async def detail(session: Session) -> JsonText:  # a SessionDetail
+    return await compute.run(session.turn, _json(session.detail))
 
 
-async def network(session: Session) -> NetworkOut:
-    return await compute.run(session.turn, session.network)
+async def boundary(session: Session, resolution: int) -> JsonText:  # a BoundaryOut
+    return await compute.run(session.turn, _json(lambda: session.boundary(resolution)))
+
+
+async def network(session: Session) -> JsonText:  # a NetworkOut
+    return await compute.run(session.turn, _json(session.network))
 
 
 async def hello(session: Session) -> SessionEvent:
@@ -61,7 +68,7 @@ async def graph(
     view = await compute.run(session.turn, session.sample_graph, sample, split, neuron)
     if format == "svg":
         return await run_in_threadpool(_draw, view, session.settings.max_graph_svg_edges)
-    return await run_in_threadpool(_describe, view)
+    return await run_in_threadpool(lambda: JsonText(_describe(view).model_dump_json()))
 
 
 async def step(session: Session, steps: int) -> StepResponse:
@@ -96,14 +103,14 @@ async def reset(session: Session) -> SessionState:
     return await compute.run(session.turn, session.reset)
 
 
-# name -> (the function, the model its answer is read back into when it comes from another worker)
+# name -> (the function, what its answer is read back into when it comes from another worker)
 OPS: dict[str, tuple[Callable[..., Awaitable[Any]], type[BaseModel] | None]] = {
-    "detail": (detail, SessionDetail),
-    "boundary": (boundary, BoundaryOut),
-    "network": (network, NetworkOut),
+    "detail": (detail, JsonText),
+    "boundary": (boundary, JsonText),
+    "network": (network, JsonText),
     "hello": (hello, SessionEvent),
     "state": (state, SessionState),
-    "graph": (graph, None),  # JSON of either graph model, or SVG text: sent on as it is
+    "graph": (graph, None),  # JsonText of either graph model, or SVG text
     "step": (step, StepResponse),
     "play": (play, SessionState),
     "pause": (pause, SessionState),

@@ -225,7 +225,9 @@ class RedisWorker:
         reply: dict[str, Any] = {"rid": request["rid"]}
         try:
             answer = await self._local(request["sid"], request["name"], request["args"])
-            if isinstance(answer, str):
+            if isinstance(answer, ops.JsonText):
+                reply.update(kind="json", answer=answer)
+            elif isinstance(answer, str):
                 reply.update(kind="text", answer=answer)
             elif answer is None:
                 reply.update(kind="none")
@@ -291,10 +293,11 @@ class RedisWorker:
             self._raise_remote(reply)
         if reply["kind"] == "text":
             return reply["answer"]
+        if reply["kind"] == "json":
+            return ops.JsonText(reply["answer"])
         if reply["kind"] == "none":
             return None
-        model = ops.OPS[name][1] if name in ops.OPS else None
-        return model.model_validate_json(reply["answer"]) if model else json.loads(reply["answer"])
+        return ops.OPS[name][1].model_validate_json(reply["answer"])
 
     @staticmethod
     def _raise_remote(reply: dict):
