@@ -62,6 +62,9 @@ def test_every_size_fits_with_and_without_the_node_panel(browser, live_server, s
         for control in ("#run-btn", "#share-btn", "#export-btn", "#step-btn", "#fit-btn"):
             control_box = box(page, control)
             assert control_box["right"] <= width and control_box["bottom"] <= height, control
+        # Not cut off by its own panel either (a panel clips what does not fit in it).
+        for control, panel in (("#run-btn", "#editor-section"), ("#examples", "#editor-section")):
+            assert box(page, control)["right"] <= box(page, panel)["right"] - 1, f"{control} is cut off"
         # The top bar stays one line: the nav is as tall as its links.
         assert box(page, ".topbar")["height"] <= 50
 

@@ -29,9 +29,8 @@ import { readState, shareUrl, writeState } from "./url.js";
 const AUTO_RUN_MS = 650; // after the last keystroke
 const BUSY_AFTER_MS = 250; // show "Running…" only when a run is slow enough to notice
 const START_EXAMPLE = "neuron"; // small enough to read at a glance on a projector
-// A new program's drawing whose fitted text would be smaller than this is drawn the other way too
+// A new program's drawing whose fitted text would be too small to read is drawn the other way too
 // (LR vs TB), and the one that shows larger kept; big graphs skip the second drawing (its time).
-const DIRECTION_TRIAL_PX = 9;
 const DIRECTION_TRIAL_MAX_NODES = 150;
 
 const state = {
@@ -187,7 +186,7 @@ async function drawingFor(source, body, graph) {
   const svg = await source.svg(body);
   if (!state.pickDir || state.dirFixed) return svg;
   const here = view.fitTextPx(svg);
-  if (here >= DIRECTION_TRIAL_PX || graph.nodes.length > DIRECTION_TRIAL_MAX_NODES) return svg;
+  if (here >= view.camera.textPx || graph.nodes.length > DIRECTION_TRIAL_MAX_NODES) return svg;
   const other = body.rankdir === "TB" ? "LR" : "TB";
   let otherSvg;
   try {
