@@ -11,6 +11,7 @@ import json
 import math
 import re
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 from test_browser_playground import VALUES_JS, number
@@ -202,4 +203,83 @@ def test_the_server_offers_python_for_what_it_refuses_and_the_choice_is_remember
     py.click("button[data-mode=lab]")
     assert run_program(py, "a = Value(1.0)\nb = aa * 2\n") == "error"
     expect(py.locator("#error-offer")).to_be_hidden()
+    py.click("button[data-mode=python]")
+
+
+NETWORK = """import random
+from micrograd.nn import MLP
+from micrograd.engine import Value
+random.seed(1337)
+model = MLP(2, [16, 16, 1])
+x = [Value(1.0), Value(-2.0)]
+score = model(x)
+loss = (score - 1.0)**2
+model.zero_grad()
+loss.backward()
+"""
+
+
+def micrograd_first_neuron() -> tuple[float, float]:
+    """NETWORK's first hidden neuron (data, grad), by the real micrograd package, layer by layer."""
+    import random
+
+    from micrograd.engine import Value
+    from micrograd.nn import MLP
+
+    random.seed(1337)
+    model = MLP(2, [16, 16, 1])
+    h1 = [n([Value(1.0), Value(-2.0)]) for n in model.layers[0].neurons]
+    h2 = [n(h1) for n in model.layers[1].neurons]
+    score = model.layers[2].neurons[0](h2)
+    loss = (score - 1.0) ** 2
+    loss.backward()
+    return h1[0].data, h1[0].grad
+
+
+def test_a_big_network_opens_collapsed_and_a_neuron_opens_with_micrographs_numbers(py: Page):
+    assert run_program(py, NETWORK) == "ok", py.locator("#error-bar").inner_text()
+    box = py.locator("[id='box-L1.N1']")
+    expect(box).to_have_count(1)  # over the render limit: neurons are boxes
+    assert py.locator("#graph-canvas g.value").count() < 100
+    data, grad = micrograd_first_neuron()
+    texts = box.locator("text").all_text_contents()
+    assert f"data {data:.4f}" in texts and f"grad {grad:.4f}" in texts
+    before = py.evaluate("Number(document.body.dataset.expands || 0)")
+    box.dispatch_event("click")
+    py.wait_for_function("n => Number(document.body.dataset.expands || 0) > n", arg=before, timeout=60_000)
+    expect(py.locator("[id='box-L1.N1']")).to_have_count(0)
+    expect(py.locator("[id='cluster-L1.N1']")).to_have_count(1)  # its frame, holding its scalar graph
+    (neuron,) = [v for v in py.evaluate(VALUES_JS) if v["label"] == "L1.N1"]
+    assert neuron["data"] == f"data {data:.4f}" and neuron["grad"] == f"grad {grad:.4f}"
+    weights = [v for v in py.evaluate(VALUES_JS) if v["label"].startswith("L1.N1.w")]
+    assert len(weights) == 2
+    # Its frame's title collapses it again.
+    before = py.evaluate("Number(document.body.dataset.expands || 0)")
+    py.locator("[id='cluster-L1.N1'] .frame-title").dispatch_event("click")
+    py.wait_for_function("n => Number(document.body.dataset.expands || 0) > n", arg=before, timeout=60_000)
+    expect(py.locator("[id='box-L1.N1']")).to_have_count(1)
+
+
+def test_lab_mode_opens_a_neuron_of_the_lecture_loop(py: Page, live_server):
+    """The same in the server's language: the lecture's loop opens collapsed, a neuron opens with
+    the numbers of the graph the server sent."""
+    from tests.lecture_programs import LECTURE_DATA, LECTURE_LOOP
+
+    source = "n = MLP(3, [4, 4, 1])\n" + LECTURE_DATA + LECTURE_LOOP
+    graph = httpx.post(f"{live_server}/api/graph", json={"source": source}, timeout=60).json()
+    (node,) = [n for n in graph["nodes"] if n["label"] == "D1.L1.N1"]
+    py.click("button[data-mode=lab]")
+    py.wait_for_function("() => document.body.dataset.mode === 'lab'")
+    assert run_program(py, source) == "ok"
+    box = py.locator("[id='box-D1.L1.N1']")
+    expect(box).to_have_count(1)
+    before = py.evaluate("Number(document.body.dataset.expands || 0)")
+    box.dispatch_event("click")
+    py.wait_for_function("n => Number(document.body.dataset.expands || 0) > n", arg=before, timeout=60_000)
+    expect(py.locator("[id='cluster-D1.L1.N1']")).to_have_count(1)
+    (drawn_neuron,) = [v for v in py.evaluate(VALUES_JS) if v["label"] == "D1.L1.N1"]
+    assert (
+        drawn_neuron["data"] == f"data {node['data']:.4f}"
+        and drawn_neuron["grad"] == f"grad {node['grad']:.4f}"
+    )
     py.click("button[data-mode=python]")

@@ -254,3 +254,12 @@ def test_a_set_prev_graph_reads_the_same_every_run(bundle_dir):
     assert [(e["source"], e["target"]) for e in first["graph"]["edges"]] == [
         (e["source"], e["target"]) for e in second["graph"]["edges"]
     ]
+
+
+def test_a_big_graph_says_what_the_servers_drawing_collapses(answers):
+    """The lecture's loop (398 values) is over the render limit: the runner plans the drawing as the
+    server will, so the page knows which clusters are open when a student opens one more."""
+    graph = answers["training_loop_20"]["graph"]
+    assert graph["clusters"] and graph["collapsed"]
+    assert set(graph["collapsed"]) <= {c["id"] for c in graph["clusters"]}
+    assert answers["lecture_neuron"]["graph"]["collapsed"] == []

@@ -33,6 +33,7 @@ ENGINE_MODULES = (
     "graph.py",
     "reader.py",
     "clusters.py",
+    "drawing.py",
     "graph_json.py",
 )
 # static/py: the runner and the micrograd shim

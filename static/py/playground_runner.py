@@ -386,9 +386,11 @@ def _describe(
 ) -> tuple[dict[str, Any] | None, str | None]:
     """The graph JSON of the output the reader picks (None: nothing to draw), and why there is no
     gradient check when it is over its limit."""
+    from engine.drawing import DrawingTooLarge, add_folds, plan
     from engine.graph import GraphTooLarge, check_leaf_gradients
     from engine.graph_json import to_json
     from engine.reader import pick_output, read_graph
+    from engine.settings import settings
 
     variables = _variables(namespace)
     roots = _roots(variables)
@@ -419,7 +421,14 @@ def _describe(
             model.gradient_check = check_leaf_gradients(model, limit=GRADIENT_CHECK_WORK)
         except GraphTooLarge as exc:
             note = f"Skipped for this graph: {exc}."
-    return to_json(model), note
+    # What the server's drawing of it collapses (engine.drawing, the same plan the server makes), so
+    # the page knows which clusters are open when the student opens one more.
+    add_folds(model, settings.max_render_nodes, settings.max_render_layout_nodes)
+    try:
+        collapsed = plan(model, settings.max_render_nodes, settings.max_render_layout_nodes).collapsed
+    except DrawingTooLarge:
+        collapsed = []
+    return to_json(model, None, collapsed), note
 
 
 def _backprop(model: Any) -> None:
