@@ -35,3 +35,9 @@ export function withClosed(graph, expand, id) {
 export function clusterOf(graph, id) {
   return (graph.clusters || []).find((c) => c.id === id) || null;
 }
+
+/** Whether two graphs have the same clusters (so the same ones can be asked open). */
+export function sameClusters(a, b) {
+  const ids = (graph) => (graph?.clusters || []).map((c) => c.id).join(",");
+  return ids(a) === ids(b);
+}

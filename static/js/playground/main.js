@@ -9,7 +9,7 @@ import { $, $$ } from "../common/dom.js";
 import { ApiError, errorMessage } from "../common/errors.js";
 import { fmt } from "../common/format.js";
 import { PRESENT_TEXT_PX, READABLE_TEXT_PX } from "./camera.js";
-import { clusterOf, withClosed, withOpened } from "./clusters.js";
+import { clusterOf, sameClusters, withClosed, withOpened } from "./clusters.js";
 import { bindControls } from "./controls.js";
 import { Editor } from "./editor.js";
 import { ErrorBar } from "./error-bar.js";
@@ -129,11 +129,14 @@ async function run() {
   const busyTimer = setTimeout(() => (els.busy.hidden = false), BUSY_AFTER_MS);
   const started = performance.now();
   const text = editor.getValue();
-  const body = { source: text, output: state.output, rankdir: state.rankdir, expand: state.expand };
+  const body = { source: text, output: state.output, rankdir: state.rankdir, expand: null };
   const source = sources[state.mode];
   let outcome = "error";
   try {
     const graph = await loadGraph(source, body);
+    // Clusters opened by hand stay open while the program has the same clusters.
+    if (state.expand && !sameClusters(state.graph, graph)) state.expand = null;
+    body.expand = state.expand;
     await show(source, graph, body);
     errorBar.clear();
     els.stale.hidden = true;
@@ -158,17 +161,13 @@ async function run() {
   }
 }
 
-/** The graph from the mode's source; a chosen output or open cluster that is gone is dropped. */
+/** The graph from the mode's source; a chosen output that is gone falls back to the last value. */
 async function loadGraph(source, body) {
   try {
     const { graph, gradientCheckNote } = await source.graph(body);
     state.gradientCheckNote = gradientCheckNote;
     return graph;
   } catch (err) {
-    if (err instanceof ApiError && err.status === 422 && body.expand) {
-      state.expand = body.expand = null; // the clusters opened before are not all in this graph
-      return loadGraph(source, body);
-    }
     if (err instanceof ApiError && err.status === 400 && body.output && !err.line) {
       state.output = body.output = null; // the chosen output variable is gone: the last value
       els.outputSelect.value = "";
