@@ -71,7 +71,10 @@ class Uvicorn:
         args: tuple[str, ...] = (),
         name: str = "server",
         root: Path = ROOT,
+        wait: bool = True,
     ):
+        """Starts the server and waits until it answers; ``wait=False`` leaves that to ``ready()``
+        (start several at once: each spends ~2 s of CPU importing the app)."""
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = Path(log_dir) / f"{name}.log"
@@ -93,24 +96,27 @@ class Uvicorn:
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
-        self.wait_ready()
+        self._ready = False
+        if wait:
+            self.ready()
 
     @property
     def pid(self) -> int:
         return self.proc.pid
 
-    def wait_ready(self, timeout: float = 30) -> None:
+    def ready(self, timeout: float = 120) -> Uvicorn:
+        """Wait until it answers /healthz (once: later calls return at once)."""
         deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if httpx.get(self.base + "/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
+        while not self._ready:
+            with contextlib.suppress(httpx.HTTPError):
+                self._ready = httpx.get(self.base + "/healthz", timeout=1).status_code == 200
+            if self._ready:
+                break
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 self.kill()
                 raise RuntimeError(f"uvicorn did not start:\n{self.log_path.read_text()}")
             time.sleep(0.05)
+        return self
 
     def signal(self, sig: int = signal.SIGTERM) -> None:
         self.proc.send_signal(sig)
@@ -167,9 +173,7 @@ class RedisServer:
                 "--dir",
                 str(self.folder),
                 "--appendonly",
-                "yes",
-                "--appendfsync",
-                "always",
+                "yes",  # a restart keeps the sessions; fsync every second, as deployed (compose.yaml)
                 "--save",
                 "",
             ],

@@ -1,14 +1,17 @@
 """Sessions shared through a real Redis by several uvicorn processes (issue 12).
 
 One redis-server (Debian's, on a unix socket in a temporary directory, append-only so a restart
-keeps its data) and two uvicorn processes for the whole module: created on one, a session is read,
+keeps its data) and two uvicorn processes for the whole module, all started at once (a killed one
+is restarted in the background while the next test runs): created on one, a session is read,
 stepped and watched on the other; kill -9 of the process training a playing session is survived
-with a viewer's step counter going on (no step missed or repeated); SIGTERM hands sessions over;
-Redis restarting answers 503 and then recovers; limits hold across both processes.
+with a viewer's step counter going on (no step missed or repeated, the numbers of an uninterrupted
+run, recomputed from an older checkpoint); SIGTERM hands sessions over; Redis restarting answers
+503 and then recovers; limits hold across both processes.
 """
 
 from __future__ import annotations
 
+import re
 import signal
 import threading
 import time
@@ -17,8 +20,42 @@ import httpx
 import pytest
 from servers import RedisServer, Uvicorn, read_events
 
+from app.schemas.sessions import TrainConfigIn
+from app.sessions.convert import engine_config
+from engine.train import Trainer
+
 SMALL = {"hidden": [4], "n_points": 24, "seed": 3}
-LIMITS = {"BACKPROP_LAB_MAX_SESSIONS_PER_CLIENT": "12"}
+ENV = {
+    "BACKPROP_LAB_MAX_SESSIONS_PER_CLIENT": "12",
+    # Checkpoints only with play/pause/reset: a worker taking over always recomputes the steps since.
+    "BACKPROP_LAB_REDIS_CHECKPOINT_SECONDS": "600",
+}
+
+
+class Workers:
+    """The module's uvicorn processes by name, each waited for when a test first asks for it."""
+
+    def __init__(self, logs, env: dict[str, str]):
+        self.logs, self.env = logs, env
+        self.servers: dict[str, Uvicorn] = {}
+
+    def start(self, name: str) -> None:
+        self.servers[name] = Uvicorn(self.logs, env=self.env, name=name, wait=False)
+
+    def __getitem__(self, name: str) -> Uvicorn:
+        return self.servers[name].ready()
+
+    def kill(self) -> None:
+        for server in self.servers.values():
+            server.kill()
+
+
+@pytest.fixture(scope="module")
+def unshared(tmp_path_factory):
+    """Two workers and no Redis (started with the others, to overlap their start-up)."""
+    server = Uvicorn(tmp_path_factory.mktemp("unshared"), args=("--workers", "2"), wait=False)
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -29,22 +66,13 @@ def redis_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def workers(redis_server, tmp_path_factory):
-    """Two uvicorn processes sharing the sessions through ``redis_server``; a test may replace one."""
-    logs = tmp_path_factory.mktemp("workers")
-    env = {"BACKPROP_LAB_REDIS_URL": redis_server.url, **LIMITS}
-    started = {name: Uvicorn(logs, env=env, name=name) for name in ("a", "b")}
-    started["_logs"] = logs
-    started["_env"] = env
-    yield started
-    for name, server in started.items():
-        if not name.startswith("_"):
-            server.kill()
-
-
-def restart(workers: dict, name: str) -> Uvicorn:
-    workers[name] = Uvicorn(workers["_logs"], env=workers["_env"], name=name)
-    return workers[name]
+def workers(unshared, redis_server, tmp_path_factory):
+    """Two uvicorn processes sharing the sessions through ``redis_server``."""
+    pool = Workers(tmp_path_factory.mktemp("workers"), {"BACKPROP_LAB_REDIS_URL": redis_server.url, **ENV})
+    for name in ("a", "b"):
+        pool.start(name)
+    yield pool
+    pool.kill()
 
 
 def create(base: str, **config) -> tuple[str, dict[str, str], dict]:
@@ -61,11 +89,12 @@ class Watcher:
         self.steps: list[int] = []
         self.arrivals: list[tuple[float, int]] = []
         self.kinds: list[str] = []
-        self.hello = threading.Event()
+        self.changed = threading.Condition()
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, args=(base, sid), daemon=True)
         self.thread.start()
-        assert self.hello.wait(30), "no hello"
+        with self.changed:
+            assert self.changed.wait_for(lambda: "hello" in self.kinds, 60), "no hello"
 
     def _run(self, base: str, sid: str) -> None:
         try:
@@ -77,20 +106,19 @@ class Watcher:
     def _follow(self, base: str, sid: str) -> None:
         with httpx.stream("GET", f"{base}/api/sessions/{sid}/events", timeout=60) as response:
             for kind, data in read_events(response):
-                self.kinds.append(kind)
-                if kind == "hello":
-                    self.hello.set()
-                for m in data["metrics"]:
-                    self.steps.append(m["step"])
-                    self.arrivals.append((time.monotonic(), m["step"]))
+                with self.changed:
+                    self.kinds.append(kind)
+                    for m in data["metrics"]:
+                        self.steps.append(m["step"])
+                        self.arrivals.append((time.monotonic(), m["step"]))
+                    self.changed.notify_all()
                 if self.stop.is_set() or kind == "end":
                     return
 
     def wait_for(self, step: int, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while not self.steps or self.steps[-1] < step:
-            assert time.monotonic() < deadline, f"the viewer saw only {self.steps[-3:]}"
-            time.sleep(0.02)
+        with self.changed:
+            seen = self.changed.wait_for(lambda: self.steps and self.steps[-1] >= step, timeout)
+            assert seen, f"the viewer saw only {self.steps[-3:]}"
 
 
 def test_created_on_one_process_read_stepped_and_watched_on_the_other(workers):
@@ -157,10 +185,20 @@ def test_kill_9_mid_play_a_viewer_counts_on(workers):
     assert recovery < 5, f"took {recovery:.1f} s"
     assert watcher.steps == list(range(1, watcher.steps[-1] + 1)), "no step missed or repeated"
     history = httpx.get(f"{b.base}/api/sessions/{sid}", timeout=30).json()["history"]
-    assert [m["step"] for m in history] == list(range(1, len(history) + 1))
+    steps = [m["step"] for m in history]
+    assert steps[0] <= 1 and steps == list(range(steps[0], steps[-1] + 1))
     httpx.post(f"{b.base}/api/sessions/{sid}/pause", headers=owner, timeout=30)
     watcher.stop.set()
-    restart(workers, "a")
+    workers.start("a")  # in the background, while the next tests run
+    # b restored the checkpoint saved at play (step 0) and recomputed what a had published since:
+    adopted = re.findall(rf"adopted session {sid} .*recomputed (\d+) steps", b.log_path.read_text())
+    recomputed = [int(n) for n in adopted]
+    assert recomputed and recomputed[0] >= 10, recomputed
+    # ... and the whole run has the numbers of one that was never interrupted.
+    alone = Trainer(engine_config(TrainConfigIn(**SMALL)))
+    alone.step(history[-1]["step"])
+    expected = {m.step: (m.train_loss, m.train_accuracy) for m in alone.history}
+    assert {m["step"]: (m["train_loss"], m["train_accuracy"]) for m in history} == expected
 
 
 def test_sigterm_hands_sessions_over(workers):
@@ -179,7 +217,7 @@ def test_sigterm_hands_sessions_over(workers):
     assert httpx.get(f"{a.base}/api/sessions/{sid}", timeout=30).json()["state"]["playing"] is True
     httpx.post(f"{a.base}/api/sessions/{sid}/pause", headers=owner, timeout=30)
     watcher.stop.set()
-    restart(workers, "b")
+    workers.start("b")
 
 
 def test_redis_down_is_503_and_the_service_recovers(workers, redis_server):
@@ -224,13 +262,10 @@ def test_limits_hold_across_processes(workers):
         httpx.delete(f"{a.base}/api/sessions/{body['id']}", headers={"X-Owner-Token": body["owner_token"]})
 
 
-def test_several_workers_without_redis_refuse_sessions_loudly(tmp_path):
-    server = Uvicorn(tmp_path, args=("--workers", "2"))
-    try:
-        response = httpx.post(f"{server.base}/api/sessions", json=SMALL, timeout=30)
-        assert response.status_code == 503
-        assert "BACKPROP_LAB_REDIS_URL" in response.json()["detail"]["message"]
-        assert httpx.get(f"{server.base}/healthz", timeout=30).status_code == 200
-    finally:
-        server.stop()
+def test_several_workers_without_redis_refuse_sessions_loudly(unshared):
+    server = unshared.ready()
+    response = httpx.post(f"{server.base}/api/sessions", json=SMALL, timeout=30)
+    assert response.status_code == 503
+    assert "BACKPROP_LAB_REDIS_URL" in response.json()["detail"]["message"]
+    assert httpx.get(f"{server.base}/healthz", timeout=30).status_code == 200
     assert "BACKPROP_LAB_REDIS_URL" in server.log_path.read_text()

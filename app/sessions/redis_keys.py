@@ -23,7 +23,7 @@ def fence(sid: str) -> str:  # INT, increased at every acquisition
     return f"{PREFIX}fence:{{{sid}}}"
 
 
-def ckpt(sid: str) -> str:  # STRING: engine.checkpoint JSON (no history) + play state
+def ckpt(sid: str) -> str:  # HASH: "state" (engine.checkpoint JSON, no history, + play state), "step"
     return f"{PREFIX}ckpt:{{{sid}}}"
 
 
@@ -92,14 +92,19 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 """
 
+# An event, its metrics, the play state and the step it shows, in one fenced step; with a checkpoint
+# only now and then (its "state"; empty ARGV[2] keeps the older one): whoever takes over restores
+# that one and recomputes silently up to "step", the last step the viewers saw (training is
+# deterministic), so a checkpoint need not go with every event.
 # KEYS: lease, ckpt, events, hist, PLAYING, client_playing, SESSIONS
-# ARGV: lease value, checkpoint, event JSON, event kind, stream max length, reset?, playing?,
-#       session id, now ms, then the history entries to append
+# ARGV: lease value, checkpoint or '', event JSON, event kind, stream max length, reset?, playing?,
+#       session id, now ms, step, then the history entries to append
 PUBLISH = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return redis.error_reply('FENCED') end
-redis.call('SET', KEYS[2], ARGV[2])
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[2], 'state', ARGV[2]) end
+redis.call('HSET', KEYS[2], 'step', ARGV[10])
 if ARGV[6] == '1' then redis.call('DEL', KEYS[4]) end
-for i = 10, #ARGV do redis.call('RPUSH', KEYS[4], ARGV[i]) end
+for i = 11, #ARGV do redis.call('RPUSH', KEYS[4], ARGV[i]) end
 if ARGV[7] == '1' then
   redis.call('SADD', KEYS[5], ARGV[8]); redis.call('SADD', KEYS[6], ARGV[8])
 else

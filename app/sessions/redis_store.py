@@ -21,6 +21,7 @@ from app.sessions.convert import engine_config
 from app.sessions.errors import InvalidRequest, NotOwner, ServerBusy, SessionGone, SessionNotFound
 from app.sessions.memory import check_work, created
 from app.sessions.ops import Answer
+from app.sessions.redis_state import metrics_json
 from app.sessions.redis_worker import RedisWorker
 from app.sessions.relay import Relay
 from app.sessions.session import Session
@@ -92,8 +93,12 @@ class RedisStore(RedisWorker, SessionStore):
                 "room": room,
                 "client": client.address,
             }
+            history = [metrics_json(m) for m in trainer.history]
             async with self.redis.pipeline(transaction=True) as pipe:
-                pipe.hset(keys.meta(sid), mapping=meta).set(keys.ckpt(sid), saved)
+                pipe.hset(keys.meta(sid), mapping=meta)
+                pipe.hset(keys.ckpt(sid), mapping={"state": saved, "step": trainer.step_count})
+                if history:
+                    pipe.rpush(keys.hist(sid), *history)
                 pipe.zadd(keys.SESSIONS, {sid: int(time.time() * 1000)})
                 pipe.sadd(keys.client_sessions(client.address), sid)
                 pipe.hset(keys.room(room), "current", sid)

@@ -3,13 +3,13 @@
 Each session is trained by exactly one worker, the holder of its lease (``redis_keys``: fenced,
 renewed by a heartbeat). A request reaching another worker is checked there (owner token hash,
 limits) and handed to the holder over pub/sub; if nobody holds the lease, the receiving worker
-takes it and restores the session from its checkpoint (``engine.checkpoint``: weights, optimizer,
-random state, step, history), so the numbers go on as if nothing happened. The holder saves a
-checkpoint with every event it publishes, in one fenced script, so the checkpoint is always the
-state the latest event describes: a worker that dies (SIGKILL) is replaced by another resuming from
-exactly there, with no step missed or repeated. Playing sessions nobody trains (their worker died
-or stopped) are adopted by the living workers (``_janitor``); SIGTERM hands a worker's sessions
-over at once. Redis unreachable: requests answer 503, and everything resumes when it is back.
+takes it and restores the session (``redis_state``: the latest checkpoint, then the steps published
+since, recomputed), so the numbers go on from exactly the last step the viewers saw, even after the
+holder died (SIGKILL): no step missed or repeated. The holder publishes each event in one fenced
+script, with a checkpoint only when one is due (``redis_state``), so most events cost no checkpoint.
+Playing sessions nobody trains (their worker died or stopped) are adopted by the living workers
+(``_janitor``); SIGTERM hands a worker's sessions over at once. Redis unreachable: requests answer
+503, and everything resumes when it is back.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import os
 import secrets
 import socket
@@ -28,25 +29,28 @@ from typing import Any
 
 import redis
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import RedisError, ResponseError
+from redis.retry import Retry
 
-from app.schemas.sessions import MetricsOut, SessionEvent, TrainConfigIn
-from app.sessions import compute, ops
+from app.schemas.sessions import SessionEvent
+from app.sessions import compute, ops, redis_state
 from app.sessions import redis_keys as keys
 from app.sessions.errors import ServerBusy, SessionGone, SessionNotFound
 from app.sessions.ops import Answer
 from app.sessions.relay import Relay
 from app.sessions.session import Ending, Session
 from app.sessions.sse import sse_message
-from engine import checkpoint
 from engine.settings import Settings, settings
-from engine.train import Metrics, Trainer
+from engine.train import Trainer
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("uvicorn.error")  # in the server's log: adoptions, hand-overs, Redis trouble
 
 GONE_SECONDS = 86_400  # an ended session answers 410 (not 404) this long
 ENDED_STREAM_SECONDS = 300  # an ended session's events stay this long (late viewers see the end)
 JANITOR_SECONDS = 0.3
+RETRIES = 3
 
 
 class StoreUnavailable(ServerBusy):
@@ -75,8 +79,15 @@ class RedisWorker:
         self.make_trainer = make_trainer
         self.worker = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
         self.lease_ms = int(limits.redis_lease_seconds * 1000)
-        self.redis = aioredis.Redis.from_url(url, decode_responses=True, socket_timeout=10)
-        self.sync = redis.Redis.from_url(url, decode_responses=True, socket_timeout=5)
+        # A few quick retries ride through a blip; Redis down is a 503 within ~0.5 s (redis-py's
+        # default, 10 retries up to 1 s apart, would hold requests and a session's lock for seconds).
+        backoff = ExponentialWithJitterBackoff(base=0.02, cap=0.2)
+        self.redis = aioredis.Redis.from_url(
+            url, decode_responses=True, socket_timeout=10, retry=AsyncRetry(backoff, RETRIES)
+        )
+        self.sync = redis.Redis.from_url(
+            url, decode_responses=True, socket_timeout=5, retry=Retry(backoff, RETRIES)
+        )
         self._held: dict[str, tuple[Session, str]] = {}  # session id -> (session, lease value)
         self._relays: dict[str, Relay] = {}
         self._waiting: dict[str, asyncio.Future] = {}  # request id -> its answer
@@ -278,8 +289,10 @@ class RedisWorker:
         self._waiting[rid] = future
         request = {"rid": rid, "from": self.worker, "sid": sid, "name": name, "args": args}
         try:
-            if not await self.redis.publish(keys.commands(worker), json.dumps(request)):
-                return _AGAIN  # its listener is reconnecting (or it just died): look again
+            # Our own listener reconnecting (Redis restarted) would miss the answer: wait for it.
+            [(_, listening)] = await self.redis.pubsub_numsub(keys.replies(self.worker))
+            if not listening or not await self.redis.publish(keys.commands(worker), json.dumps(request)):
+                return _AGAIN  # a listener is reconnecting (or its worker just died): look again
             wait = self.settings.max_step_request_seconds + 15 if name == "step" else 30
             try:
                 reply = await asyncio.wait_for(future, wait)
@@ -327,14 +340,14 @@ class RedisWorker:
         value = f"{self.worker}|{fence}"
         try:
             async with self.redis.pipeline(transaction=True) as pipe:
-                pipe.get(keys.ckpt(sid)).hgetall(keys.meta(sid)).lrange(keys.hist(sid), 0, -1)
+                pipe.hgetall(keys.ckpt(sid)).hgetall(keys.meta(sid)).lrange(keys.hist(sid), 0, -1)
                 saved, meta, history = await pipe.execute()
             if not saved or not meta:
                 await self._release(keys=[keys.lease(sid)], args=[value])
                 return False
             loop = asyncio.get_running_loop()
             session, state = await loop.run_in_executor(
-                compute.pool, self._restore, sid, saved, meta, history
+                compute.pool, redis_state.restore, sid, saved, meta, history, self.settings
             )
         except BaseException:
             with contextlib.suppress(RedisError):
@@ -343,19 +356,14 @@ class RedisWorker:
         self._hold(session, value)
         if state["playing"]:
             await ops.play(session, state["steps_per_second"])
-        log.info("worker %s adopted session %s at step %d", self.worker, sid, session.trainer.step_count)
-        return True
-
-    def _restore(self, sid: str, saved: str, meta: dict, history: list[str]) -> tuple[Session, dict]:
-        state = json.loads(saved)
-        trainer = checkpoint.load(state["trainer"], self.settings)
-        trainer.history.extend(
-            Metrics(**MetricsOut.model_validate_json(entry).model_dump()) for entry in history
+        log.info(
+            "worker %s adopted session %s at step %d (recomputed %d steps since its checkpoint)",
+            self.worker,
+            sid,
+            session.trainer.step_count,
+            state["recomputed"],
         )
-        config = TrainConfigIn.model_validate_json(meta["config"])
-        session = Session(sid, config, trainer, self.settings, room=meta["room"], client=meta["client"])
-        session.steps_per_second = state["steps_per_second"]
-        return session, state
+        return True
 
     def _hold(self, session: Session, value: str) -> None:
         session.publisher = self._publisher(value)
@@ -369,16 +377,19 @@ class RedisWorker:
             held[0].halt(Ending("this session moved to another worker", moved=True))
 
     def _publisher(self, value: str) -> Callable[[Session, SessionEvent], None]:
-        """Save the checkpoint with each event, fenced (called under the session lock)."""
+        """Publish each event, fenced, with a checkpoint when one is due (called under the session
+        lock, so the checkpoint is the state the event shows)."""
+        every = self.settings.redis_checkpoint_seconds
+        saved_at = -math.inf
 
         def publish(session: Session, event: SessionEvent) -> None:
+            nonlocal saved_at
             if event.kind == "end":
                 return  # the END script wrote it, with the session's removal
-            saved = {
-                "trainer": checkpoint.dump(session.trainer, history=False),
-                "steps_per_second": session.steps_per_second,
-                "playing": session.playing,
-            }
+            saved = ""
+            now = time.monotonic()
+            if event.kind != "step" or now - saved_at >= every:  # only steps can be recomputed
+                saved, saved_at = redis_state.saved_state(session), now
             sid, client = session.id, session.client
             try:
                 _, length = self._publish(
@@ -393,7 +404,7 @@ class RedisWorker:
                     ],
                     args=[
                         value,
-                        json.dumps(saved, separators=(",", ":")),
+                        saved,
                         event.model_dump_json(),
                         event.kind,
                         self.settings.redis_stream_events,
@@ -401,16 +412,14 @@ class RedisWorker:
                         "1" if session.playing else "0",
                         sid,
                         int(time.time() * 1000),
+                        event.state.step,
                         *(m.model_dump_json() for m in event.metrics),
                     ],
                 )
                 if length > 2 * self.settings.max_history_points:
-                    entries = [
-                        MetricsOut.model_validate(m, from_attributes=True) for m in session.trainer.history
-                    ]
                     self._rewrite(
                         keys=[keys.lease(sid), keys.hist(sid)],
-                        args=[value, *(e.model_dump_json() for e in entries)],
+                        args=[value, *(redis_state.metrics_json(m) for m in session.trainer.history)],
                     )
             except (ResponseError, RedisError) as exc:
                 self._lost(sid, value)
