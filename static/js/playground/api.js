@@ -38,9 +38,9 @@ export function decodeGraph(graph) {
 }
 
 /**
- * POST /api/graph/run: nodes, edges, orders, gradient check. A program error comes back in the
- * body with status 200 (a 400 would log a network error in the console on every typo); it is
- * thrown here as the ApiError POST /api/graph would have answered.
+ * POST /api/graph/run: nodes, edges, orders, gradient check, as {graph, json} (decoded, and the
+ * text). A program error comes back in the body with status 200 (a 400 would log a network error
+ * in the console on every typo); it is thrown here as the ApiError POST /api/graph would have answered.
  */
 export async function fetchGraph(body, signal) {
   const response = await post("/api/graph/run", body, signal, "application/json");
@@ -48,7 +48,9 @@ export async function fetchGraph(body, signal) {
   if (answer.error) {
     throw fromDetail(answer.status, answer.error);
   }
-  return decodeGraph(answer.graph);
+  // The graph as the server wrote it (non-finite numbers still strings): what /api/graph/draw takes.
+  const json = JSON.stringify(answer.graph);
+  return { graph: decodeGraph(answer.graph), json };
 }
 
 /** POST /api/graph/svg: the drawing as SVG text. */

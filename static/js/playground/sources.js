@@ -13,22 +13,32 @@ import { PythonRunner } from "./python-runner.js";
 export class LabSource {
   constructor() {
     this.mode = "lab";
+    this.json = null; // the last graph the server sent, as text, and the program it ran
+    this.source = null;
   }
 
   /** The graph with a gradient check; without it when the check alone is over its limit. */
   async graph(body) {
+    let answer;
+    let gradientCheckNote = null;
     try {
-      return { graph: await fetchGraph({ ...body, check_gradients: true }), gradientCheckNote: null };
+      answer = await fetchGraph({ ...body, check_gradients: true });
     } catch (err) {
-      if (err instanceof ApiError && err.status === 422 && /gradient check/i.test(err.message)) {
-        const graph = await fetchGraph({ ...body, check_gradients: false });
-        return { graph, gradientCheckNote: `Skipped for this graph: ${err.message}.` };
-      }
-      throw err;
+      if (!(err instanceof ApiError && err.status === 422 && /gradient check/i.test(err.message))) throw err;
+      answer = await fetchGraph({ ...body, check_gradients: false });
+      gradientCheckNote = `Skipped for this graph: ${err.message}.`;
     }
+    this.json = answer.json;
+    this.source = body.source;
+    return { graph: answer.graph, gradientCheckNote };
   }
 
+  /** The drawing of the graph the server just sent (POST /api/graph/draw: the program is not run
+   * again, which halves the server's work for a big one); of another program, POST /api/graph/svg. */
   svg(body) {
+    if (this.json && body.source === this.source) {
+      return fetchDrawing(this.json, { rankdir: body.rankdir, expand: body.expand ?? null, format: "svg" });
+    }
     return fetchSvg(body);
   }
 
