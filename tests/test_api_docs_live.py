@@ -18,7 +18,6 @@ import pytest
 from conftest import ROOT
 
 pytestmark = pytest.mark.browser
-REDOC_LOGO = "cdn.redoc.ly"  # ReDoc's sidebar logo: refused by the CSP (README, 'What every request ...')
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +69,10 @@ def test_redoc_works_offline(browser, live_server, spec):
     try:
         page.wait_for_selector("h2:has-text('Run a program and return its graph')", timeout=30_000)
         assert page.locator("[data-section-id^='tag/']").count() >= 2
-        assert outside == []  # the CDN logo is refused by the CSP before it is requested
-        assert all(REDOC_LOGO in message for message in console), console
+        # The sidebar's "API docs by Redocly" credit is there, without the logo it fetched from a CDN
+        # (the vendored bundle is patched: static/vendor/README.md).
+        assert page.locator("a[href='https://redocly.com/redoc/']").is_visible()
+        assert outside == [] and console == [], (outside, console)
     finally:
         context.close()
 
