@@ -16,7 +16,7 @@ import httpx
 import psutil
 import pytest
 from fastapi.testclient import TestClient
-from servers import Uvicorn, read_events
+from servers import TLS, Uvicorn, http, read_events
 
 from app.main import app
 from app.schemas.sessions import TrainConfigIn
@@ -36,7 +36,7 @@ TINY = {"hidden": [2], "n_points": 8, "seed": 1}
 
 def as_client(server: Uvicorn, n: int, **kwargs) -> httpx.Client:
     """A client whose connections come from 127.0.0.n: the server counts it as another address."""
-    transport = httpx.HTTPTransport(local_address=f"127.0.0.{n}")
+    transport = httpx.HTTPTransport(local_address=f"127.0.0.{n}", verify=TLS)
     return httpx.Client(base_url=server.base, transport=transport, timeout=30, **kwargs)
 
 
@@ -74,16 +74,18 @@ def test_requests_waiting_on_one_session_hold_no_threads(server):
     threads_before = process.num_threads()
     base_connections = established(server.pid, server.port)
     pool = ThreadPoolExecutor(max_workers=110)
+    # one client, one connection per request (a client each would spend seconds loading CA bundles)
+    crowd = httpx.Client(verify=TLS, timeout=120, limits=httpx.Limits(max_connections=None))
     url = f"{server.base}/api/sessions/{sid}"
-    step = lambda _: httpx.post(f"{url}/step", json={"steps": 1000}, headers=owner, timeout=120)  # noqa: E731
-    read = lambda _: httpx.get(f"{url}/boundary?resolution=30", timeout=120)  # noqa: E731
+    step = lambda _: crowd.post(f"{url}/step", json={"steps": 1000}, headers=owner)  # noqa: E731
+    read = lambda _: crowd.get(f"{url}/boundary?resolution=30")  # noqa: E731
     futures = [pool.submit(step, i) for i in range(60)] + [pool.submit(read, i) for i in range(50)]
     try:
         deadline = time.monotonic() + 30
         while established(server.pid, server.port) + sum(f.done() for f in futures) < base_connections + 110:
             assert time.monotonic() < deadline, "the requests never reached the server"
             time.sleep(0.05)
-        health = httpx.get(f"{server.base}/healthz", timeout=5)  # raises ReadTimeout if starved
+        health = http.get(f"{server.base}/healthz", timeout=5)  # raises ReadTimeout if starved
         assert health.status_code == 200
         pools = Settings().session_compute_threads + Settings().play_threads
         # before: one of the 40 worker threads per waiting request; now the fixed pools and a few
@@ -92,6 +94,7 @@ def test_requests_waiting_on_one_session_hold_no_threads(server):
         c.delete(f"/api/sessions/{sid}", headers=owner)
         codes = [f.result().status_code for f in futures]
         pool.shutdown()
+        crowd.close()
     assert set(codes) <= {200, 410, 503}, codes
 
 
@@ -230,7 +233,9 @@ def test_refused_viewers_get_a_refusal_status_not_200_and_an_end(server):
     async def scenario() -> None:
         go, done = asyncio.Event(), asyncio.Event()
         viewers = [
-            httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(local_address=f"127.0.1.{n}"), timeout=30)
+            httpx.AsyncClient(
+                transport=httpx.AsyncHTTPTransport(local_address=f"127.0.1.{n}", verify=TLS), timeout=30
+            )
             for n in range(1, 51)
         ]
         try:
@@ -285,7 +290,7 @@ def test_memory_stays_flat_while_a_class_plays(tmp_path):
             runs = [create(c, hidden=[1], n_points=2, seed=i) for i in range(6)]
 
             def watch(sid: str) -> None:
-                with httpx.stream("GET", f"{server.base}/api/sessions/{sid}/events", timeout=30) as response:
+                with http.stream("GET", f"{server.base}/api/sessions/{sid}/events", timeout=30) as response:
                     for _ in read_events(response):
                         if stop.is_set():
                             return
@@ -337,7 +342,7 @@ def test_sigterm_ends_within_seconds_whatever_is_running(tmp_path):
             url = f"/api/sessions/{sid}"
 
             def watch() -> None:
-                with httpx.stream("GET", f"{server.base}{url}/events", timeout=600) as response:
+                with http.stream("GET", f"{server.base}{url}/events", timeout=600) as response:
                     for _ in read_events(response):
                         pass
 

@@ -18,7 +18,7 @@ import time
 
 import httpx
 import pytest
-from servers import RedisServer, Uvicorn, read_events
+from servers import RedisServer, Uvicorn, http, read_events
 
 from app.schemas.sessions import TrainConfigIn
 from app.sessions.convert import engine_config
@@ -76,7 +76,7 @@ def workers(unshared, redis_server, tmp_path_factory):
 
 
 def create(base: str, **config) -> tuple[str, dict[str, str], dict]:
-    response = httpx.post(f"{base}/api/sessions", json={**SMALL, **config}, timeout=30)
+    response = http.post(f"{base}/api/sessions", json={**SMALL, **config}, timeout=30)
     assert response.status_code == 201, response.text
     body = response.json()
     return body["id"], {"X-Owner-Token": body["owner_token"]}, body
@@ -104,7 +104,7 @@ class Watcher:
                 raise
 
     def _follow(self, base: str, sid: str) -> None:
-        with httpx.stream("GET", f"{base}/api/sessions/{sid}/events", timeout=60) as response:
+        with http.stream("GET", f"{base}/api/sessions/{sid}/events", timeout=60) as response:
             for kind, data in read_events(response):
                 with self.changed:
                     self.kinds.append(kind)
@@ -124,38 +124,38 @@ class Watcher:
 def test_created_on_one_process_read_stepped_and_watched_on_the_other(workers):
     a, b = workers["a"], workers["b"]
     sid, owner, body = create(a.base)
-    assert httpx.get(f"{b.base}/api/sessions/{sid}", timeout=30).json()["state"]["step"] == 0
+    assert http.get(f"{b.base}/api/sessions/{sid}", timeout=30).json()["state"]["step"] == 0
     watcher = Watcher(b.base, sid)
-    stepped = httpx.post(f"{b.base}/api/sessions/{sid}/step", json={"steps": 3}, headers=owner, timeout=30)
+    stepped = http.post(f"{b.base}/api/sessions/{sid}/step", json={"steps": 3}, headers=owner, timeout=30)
     assert stepped.status_code == 200 and [m["step"] for m in stepped.json()["metrics"]] == [1, 2, 3]
-    wrong = httpx.post(f"{b.base}/api/sessions/{sid}/step", json={"steps": 1}, headers={"X-Owner-Token": "x"})
+    wrong = http.post(f"{b.base}/api/sessions/{sid}/step", json={"steps": 1}, headers={"X-Owner-Token": "x"})
     assert wrong.status_code == 403
     watcher.wait_for(3)
     for base in (a.base, b.base):  # the same run, whichever process answers
-        detail = httpx.get(f"{base}/api/sessions/{sid}", timeout=30).json()
+        detail = http.get(f"{base}/api/sessions/{sid}", timeout=30).json()
         assert detail["state"]["step"] == 3 and [m["step"] for m in detail["history"]] == [1, 2, 3]
-        assert httpx.get(f"{base}/api/sessions/{sid}/network", timeout=30).json()["step"] == 3
-        svg = httpx.get(f"{base}/api/sessions/{sid}/graph?sample=0&format=svg", timeout=30)
+        assert http.get(f"{base}/api/sessions/{sid}/network", timeout=30).json()["step"] == 3
+        svg = http.get(f"{base}/api/sessions/{sid}/graph?sample=0&format=svg", timeout=30)
         assert svg.status_code == 200 and svg.text.lstrip().startswith("<")
-        assert httpx.get(f"{base}/api/rooms/{body['room']}", timeout=30).json()["session"] == sid
+        assert http.get(f"{base}/api/rooms/{body['room']}", timeout=30).json()["session"] == sid
     assert (
-        httpx.post(
+        http.post(
             f"{a.base}/api/sessions/{sid}/play", json={"steps_per_second": 30}, headers=owner
         ).status_code
         == 200
     )
     watcher.wait_for(12)
     assert (
-        httpx.post(f"{b.base}/api/sessions/{sid}/pause", headers=owner, timeout=30).json()["playing"] is False
+        http.post(f"{b.base}/api/sessions/{sid}/pause", headers=owner, timeout=30).json()["playing"] is False
     )
     assert watcher.steps == list(range(1, watcher.steps[-1] + 1)), "every step once, in order"
     # A room continued on the other process ends the run there, naming its successor.
-    continued = httpx.post(
+    continued = http.post(
         f"{b.base}/api/sessions", params={"room": body["room"]}, json=SMALL, headers=owner, timeout=30
     )
     assert continued.status_code == 201, continued.text
     new = continued.json()["id"]
-    gone = httpx.get(f"{a.base}/api/sessions/{sid}", timeout=30)
+    gone = http.get(f"{a.base}/api/sessions/{sid}", timeout=30)
     assert gone.status_code == 410 and gone.json()["detail"]["next_session"] == new
     watcher.thread.join(30)
     assert watcher.kinds[-1] == "end"
@@ -168,7 +168,7 @@ def test_kill_9_mid_play_a_viewer_counts_on(workers):
     sid, owner, _ = create(a.base)  # a trains it
     watcher = Watcher(b.base, sid)  # b relays it
     assert (
-        httpx.post(
+        http.post(
             f"{a.base}/api/sessions/{sid}/play", json={"steps_per_second": 20}, headers=owner
         ).status_code
         == 200
@@ -184,10 +184,10 @@ def test_kill_9_mid_play_a_viewer_counts_on(workers):
     print(f"kill -9: the viewer's next step came {recovery:.2f} s after the kill")
     assert recovery < 5, f"took {recovery:.1f} s"
     assert watcher.steps == list(range(1, watcher.steps[-1] + 1)), "no step missed or repeated"
-    history = httpx.get(f"{b.base}/api/sessions/{sid}", timeout=30).json()["history"]
+    history = http.get(f"{b.base}/api/sessions/{sid}", timeout=30).json()["history"]
     steps = [m["step"] for m in history]
     assert steps[0] <= 1 and steps == list(range(steps[0], steps[-1] + 1))
-    httpx.post(f"{b.base}/api/sessions/{sid}/pause", headers=owner, timeout=30)
+    http.post(f"{b.base}/api/sessions/{sid}/pause", headers=owner, timeout=30)
     watcher.stop.set()
     workers.start("a")  # in the background, while the next tests run
     # b restored the checkpoint saved at play (step 0) and recomputed what a had published since:
@@ -205,7 +205,7 @@ def test_sigterm_hands_sessions_over(workers):
     a, b = workers["a"], workers["b"]
     sid, owner, _ = create(b.base)  # b trains it
     watcher = Watcher(a.base, sid)
-    httpx.post(f"{b.base}/api/sessions/{sid}/play", json={"steps_per_second": 20}, headers=owner, timeout=30)
+    http.post(f"{b.base}/api/sessions/{sid}/play", json={"steps_per_second": 20}, headers=owner, timeout=30)
     watcher.wait_for(5)
     stopped_at = time.monotonic()
     b.proc.send_signal(signal.SIGTERM)
@@ -214,8 +214,8 @@ def test_sigterm_hands_sessions_over(workers):
     last = watcher.steps[-1]
     watcher.wait_for(last + 10, timeout=15)
     assert watcher.steps == list(range(1, watcher.steps[-1] + 1))
-    assert httpx.get(f"{a.base}/api/sessions/{sid}", timeout=30).json()["state"]["playing"] is True
-    httpx.post(f"{a.base}/api/sessions/{sid}/pause", headers=owner, timeout=30)
+    assert http.get(f"{a.base}/api/sessions/{sid}", timeout=30).json()["state"]["playing"] is True
+    http.post(f"{a.base}/api/sessions/{sid}/pause", headers=owner, timeout=30)
     watcher.stop.set()
     workers.start("b")
 
@@ -223,26 +223,26 @@ def test_sigterm_hands_sessions_over(workers):
 def test_redis_down_is_503_and_the_service_recovers(workers, redis_server):
     a, b = workers["a"], workers["b"]
     sid, owner, _ = create(a.base)
-    httpx.post(f"{a.base}/api/sessions/{sid}/step", json={"steps": 2}, headers=owner, timeout=30)
+    http.post(f"{a.base}/api/sessions/{sid}/step", json={"steps": 2}, headers=owner, timeout=30)
     redis_server.stop()
     try:
         for base in (a.base, b.base):
-            down = httpx.get(f"{base}/api/sessions/{sid}", timeout=30)
+            down = http.get(f"{base}/api/sessions/{sid}", timeout=30)
             assert down.status_code == 503 and "Redis" in down.json()["detail"]["message"]
             assert "retry-after" in down.headers
-            assert httpx.post(f"{base}/api/sessions", json=SMALL, timeout=30).status_code == 503
-            assert httpx.get(f"{base}/healthz", timeout=30).status_code == 200
+            assert http.post(f"{base}/api/sessions", json=SMALL, timeout=30).status_code == 503
+            assert http.get(f"{base}/healthz", timeout=30).status_code == 200
     finally:
         redis_server.start()
     deadline = time.monotonic() + 30
     while True:
-        back = httpx.get(f"{b.base}/api/sessions/{sid}", timeout=30)
+        back = http.get(f"{b.base}/api/sessions/{sid}", timeout=30)
         if back.status_code == 200:
             break
         assert back.status_code == 503 and time.monotonic() < deadline, back.text
         time.sleep(0.2)
     assert back.json()["state"]["step"] == 2
-    stepped = httpx.post(f"{b.base}/api/sessions/{sid}/step", json={"steps": 1}, headers=owner, timeout=30)
+    stepped = http.post(f"{b.base}/api/sessions/{sid}/step", json={"steps": 1}, headers=owner, timeout=30)
     assert stepped.status_code == 200 and stepped.json()["state"]["step"] == 3
 
 
@@ -252,20 +252,20 @@ def test_limits_hold_across_processes(workers):
     made = []
     for i in range(20):
         base = (a.base, b.base)[i % 2]
-        response = httpx.post(f"{base}/api/sessions", json=SMALL, timeout=30)
+        response = http.post(f"{base}/api/sessions", json=SMALL, timeout=30)
         if response.status_code != 201:
             break
         made.append(response.json())
     assert response.status_code == 503 and "max_sessions_per_client" in response.json()["detail"]["message"]
     assert len(made) <= 12
     for body in made:
-        httpx.delete(f"{a.base}/api/sessions/{body['id']}", headers={"X-Owner-Token": body["owner_token"]})
+        http.delete(f"{a.base}/api/sessions/{body['id']}", headers={"X-Owner-Token": body["owner_token"]})
 
 
 def test_several_workers_without_redis_refuse_sessions_loudly(unshared):
     server = unshared.ready()
-    response = httpx.post(f"{server.base}/api/sessions", json=SMALL, timeout=30)
+    response = http.post(f"{server.base}/api/sessions", json=SMALL, timeout=30)
     assert response.status_code == 503
     assert "BACKPROP_LAB_REDIS_URL" in response.json()["detail"]["message"]
-    assert httpx.get(f"{server.base}/healthz", timeout=30).status_code == 200
+    assert http.get(f"{server.base}/healthz", timeout=30).status_code == 200
     assert "BACKPROP_LAB_REDIS_URL" in server.log_path.read_text()

@@ -9,7 +9,7 @@ import threading
 
 import httpx
 import pytest
-from servers import Uvicorn, read_events
+from servers import TLS, Uvicorn, http, read_events
 
 from app.schemas.sessions import SessionEvent, TrainConfigIn
 from app.sessions.errors import ServerBusy
@@ -22,7 +22,7 @@ SMALL = {"hidden": [4], "n_points": 24, "seed": 5}
 
 
 def create(base: str) -> tuple[str, dict[str, str]]:
-    response = httpx.post(f"{base}/api/sessions", json=SMALL, timeout=30)
+    response = http.post(f"{base}/api/sessions", json=SMALL, timeout=30)
     assert response.status_code == 201, response.text
     body = response.json()
     return body["id"], {"X-Owner-Token": body["owner_token"]}
@@ -59,12 +59,12 @@ def test_stream_follows_steps_and_play_from_another_client(live_server):
     kinds: list[str] = []
 
     def drive():
-        with httpx.Client(base_url=live_server, headers=owner, timeout=30) as c:
+        with httpx.Client(base_url=live_server, headers=owner, timeout=30, verify=TLS) as c:
             for _ in range(3):
                 assert c.post(f"/api/sessions/{sid}/step", json={"steps": 2}).status_code == 200
             assert c.post(f"/api/sessions/{sid}/play", json={"steps_per_second": 25}).status_code == 200
 
-    with httpx.stream("GET", f"{live_server}/api/sessions/{sid}/events", timeout=30) as response:
+    with http.stream("GET", f"{live_server}/api/sessions/{sid}/events", timeout=30) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         driver = None
@@ -79,7 +79,7 @@ def test_stream_follows_steps_and_play_from_another_client(live_server):
             if seen_steps and seen_steps[-1] >= 15:
                 break
         join_checked(driver)
-    httpx.post(f"{live_server}/api/sessions/{sid}/pause", headers=owner, timeout=30)
+    http.post(f"{live_server}/api/sessions/{sid}/pause", headers=owner, timeout=30)
     assert kinds[0] == "hello"
     assert seen_steps == sorted(set(seen_steps)), "steps arrive once each, in order"
     assert seen_steps[:6] == [1, 2, 3, 4, 5, 6]  # the three manual steps, then play
@@ -92,7 +92,7 @@ def test_every_viewer_sees_the_same_run_and_the_end(live_server):
     subscribed = threading.Barrier(3, timeout=30)
 
     def watch(name: str):
-        with httpx.stream("GET", f"{live_server}/api/sessions/{sid}/events", timeout=30) as response:
+        with http.stream("GET", f"{live_server}/api/sessions/{sid}/events", timeout=30) as response:
             for kind, data in read_events(response):
                 results[name].append((kind, data))
                 if kind == "hello":
@@ -102,7 +102,7 @@ def test_every_viewer_sees_the_same_run_and_the_end(live_server):
 
     viewers = [in_background(lambda n=n: watch(n)) for n in results]
     subscribed.wait()
-    with httpx.Client(base_url=live_server, headers=owner, timeout=30) as c:
+    with httpx.Client(base_url=live_server, headers=owner, timeout=30, verify=TLS) as c:
         for _ in range(4):
             assert c.post(f"/api/sessions/{sid}/step", json={"steps": 1}).status_code == 200
         detail = c.get(f"/api/sessions/{sid}").json()
@@ -116,12 +116,12 @@ def test_every_viewer_sees_the_same_run_and_the_end(live_server):
         kind, data = events[-1]
         assert kind == "end" and "deleted" in data["message"] and data["reconnect"] is False
     # after the end, the stream is refused with 410 and a reason
-    gone = httpx.get(f"{live_server}/api/sessions/{sid}/events", timeout=30)
+    gone = http.get(f"{live_server}/api/sessions/{sid}/events", timeout=30)
     assert gone.status_code == 410 and "deleted" in gone.json()["detail"]["message"]
 
 
 def test_events_of_unknown_session_is_404(live_server):
-    response = httpx.get(f"{live_server}/api/sessions/nope/events", timeout=30)
+    response = http.get(f"{live_server}/api/sessions/nope/events", timeout=30)
     assert response.status_code == 404
 
 
@@ -136,11 +136,11 @@ def test_the_server_stops_promptly_with_a_stream_open_and_a_run_playing(sig, tmp
         stepping = threading.Event()
 
         def watch():
-            with httpx.stream("GET", f"{base}/api/sessions/{sid}/events", timeout=30) as response:
+            with http.stream("GET", f"{base}/api/sessions/{sid}/events", timeout=30) as response:
                 for kind, data in read_events(response):
                     events.append((kind, data))
                     if kind == "hello":
-                        play = httpx.post(
+                        play = http.post(
                             f"{base}/api/sessions/{sid}/play", json={"steps_per_second": 20}, headers=owner
                         )
                         assert play.status_code == 200
