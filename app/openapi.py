@@ -84,8 +84,8 @@ def _fix_operation(method: str, operation: dict[str, Any]) -> None:
     if "requestBody" in operation:
         _add_error(responses, "422", MIDDLEWARE_ERRORS["422"])
         _add_error(responses, "413", MIDDLEWARE_ERRORS["413"])
-    if any(p.get("in") == "query" for p in operation.get("parameters", [])):
-        _add_error(responses, "414", MIDDLEWARE_ERRORS["414"])
+    if any(p.get("in") in ("query", "path") for p in operation.get("parameters", [])):
+        _add_error(responses, "414", MIDDLEWARE_ERRORS["414"])  # where the URL carries the client's data
     if method in UNSAFE_METHODS:
         _add_error(responses, "403", MIDDLEWARE_ERRORS["403"])
     _add_error(responses, "421", MIDDLEWARE_ERRORS["421"])

@@ -70,8 +70,8 @@ def test_refusals_are_documented_where_they_can_happen():
         assert ("403" in statuses) == (writes or "security" in operation), (method, path)  # no 403 on reads
         if "requestBody" in operation:
             assert {"413", "422"} <= statuses, (method, path)
-        if any(p["in"] == "query" for p in operation.get("parameters", [])):
-            assert "414" in statuses, (method, path)
+        if any(p["in"] in ("query", "path") for p in operation.get("parameters", [])):
+            assert "414" in statuses, (method, path)  # a long session id is refused as a long program is
 
 
 def test_every_answer_has_a_content_schema_so_generated_clients_keep_it():
