@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from app.errors import error_detail
 from app.main import app
-from app.middleware.headers import CSP
+from app.middleware.headers import CSP, SVG_HEADERS
 from app.middleware.limits import RequestLimitsMiddleware
 from app.middleware.origin import HostAndOriginMiddleware, split_host
 from engine.settings import Settings, settings
@@ -77,10 +77,17 @@ def test_redoc_alone_gets_inline_styles_and_blob_workers():
 
 
 def test_an_svg_answer_keeps_its_own_stricter_policy():
-    response = client.get("/api/graph.svg", params={"source": PROGRAM["source"]})
-    assert response.status_code == 200
-    assert response.headers["content-security-policy"].startswith("default-src 'none'")
-    assert response.headers["x-content-type-options"] == "nosniff"
+    with TestClient(app) as with_sessions:  # the lifespan starts the session store
+        created = with_sessions.post("/api/sessions", json={}).json()
+        drawings = [
+            with_sessions.get("/api/graph.svg", params={"source": PROGRAM["source"]}),
+            with_sessions.get(f"/api/sessions/{created['id']}/graph", params={"sample": 0, "format": "svg"}),
+        ]
+    for response in drawings:
+        assert response.status_code == 200 and response.headers["content-type"].startswith("image/svg+xml")
+        assert response.headers["content-security-policy"] == SVG_HEADERS["Content-Security-Policy"]
+        assert response.headers["content-security-policy"].startswith("default-src 'none'")
+        assert response.headers["x-content-type-options"] == "nosniff"
 
 
 def test_pages_have_no_inline_scripts_handlers_or_style_attributes():

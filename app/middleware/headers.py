@@ -45,6 +45,10 @@ def content_security_policy(extra: dict[str, str] | None = None) -> str:
 CSP = content_security_policy()
 _RELAXED_CSP = {path: content_security_policy(extra) for path, extra in RELAXED.items()}
 
+# An SVG drawing (/api/graph.svg, a session's network.svg) opened on its own is a document: no script,
+# no fetch, only its own inline styles (Graphviz writes some). A route answering SVG sends these.
+SVG_HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
+
 STATIC_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",

@@ -13,6 +13,7 @@ from fastapi import APIRouter, HTTPException, Query, Response
 
 from app.errors import api_error
 from app.gate import evaluations
+from app.middleware.headers import SVG_HEADERS
 from app.render import RenderError, renderer
 from app.schemas.graph import (
     DrawRequest,
@@ -34,11 +35,6 @@ router = APIRouter(prefix="/api", tags=["graph"])
 
 NOTHING_TO_DRAW = "nothing to draw: the program made no Value (its prints are in 'prints')"
 
-# An SVG opened on its own is a document; it has no scripts, and this keeps it that way.
-SVG_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
-    "X-Content-Type-Options": "nosniff",
-}
 SVG_TYPE = "image/svg+xml"
 DOT_TYPE = "text/vnd.graphviz"
 PYTHON_TYPE = "text/x-python"

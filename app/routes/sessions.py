@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from app.middleware.headers import SVG_HEADERS
 from app.schemas.graph import ErrorResponse
 from app.schemas.sessions import (
     BoundaryOut,
@@ -33,10 +34,6 @@ from app.sessions.stream import EventStreamResponse
 
 router = APIRouter(prefix="/api/sessions", tags=["training sessions"])
 
-SVG_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
-    "X-Content-Type-Options": "nosniff",
-}
 
 _ERR = {"model": ErrorResponse}
 _BUSY = {
