@@ -586,6 +586,35 @@ def test_nodes_are_usable_from_the_keyboard(page: Page):
     expect(page.locator("#help-dialog")).to_be_hidden()
 
 
+def test_the_table_view_names_every_value_and_the_drawing_comes_back(page: Page, live_server: str):
+    """Issue 10: the table is a second view of any graph, every row named (labels, else what the
+    value computes), with the panel working from it; switching views does not run the program."""
+    open_playground(page, link(README))
+    before = runs(page)
+    graph = api_graph(live_server, README)
+    page.click("#table-btn")
+    expect(page.locator("#table-btn")).to_have_attribute("aria-pressed", "true")
+    rows = page.locator(".node-table tbody tr")
+    expect(rows).to_have_count(len(graph["nodes"]))
+    expect(page.locator("#graph-canvas")).to_be_hidden()
+    names = rows.locator("td:first-child").all_inner_texts()
+    assert all(name.strip() and name != "(unnamed)" for name in names), names
+    assert names[0] == "g"  # the output first
+    assert "a · b" in names  # d = a * b + b**3: the unnamed product, named by what it computes
+    rows.nth(0).click()
+    expect(page.locator("#node-panel .np-name")).to_have_text("g")
+    page.click("#panel-close")
+    page.click("#drawing-btn")
+    expect(page.locator("#graph-canvas svg g.value").first).to_be_visible()
+    expect(page.locator(".node-table")).to_be_hidden()
+    page.locator("#graph-canvas").click(position={"x": 5, "y": 5})
+    page.keyboard.press("t")  # the key switches both ways
+    expect(rows).to_have_count(len(graph["nodes"]))
+    page.keyboard.press("t")
+    expect(page.locator("#graph-canvas svg g.value").first).to_be_visible()
+    assert runs(page) == before
+
+
 def test_run_endpoint_answers_a_program_error_in_the_body(live_server: str):
     """What the page calls: a typo is an ordinary answer (200), so the browser logs no failed request."""
     bad = httpx.post(f"{live_server}/api/graph/run", json={"source": "a = Value(1.0)\nb = a + zz"})

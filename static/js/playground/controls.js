@@ -8,7 +8,7 @@ import { bindKeys } from "./keys.js";
 
 /**
  * @param {object} page what the controls do: runNow(), setRankdir(dir), toggleRankdir(),
- *   toggleColour(), toggleEditor(), setEditorVisible(on), setPresenting(on), presenting(),
+ *   toggleColour(), toggleTable(), toggleEditor(), setEditorVisible(on), setPresenting(on), presenting(),
  *   loadExample(id), setOutput(name), setMode(mode), exportAs(kind, label), closePanel(),
  *   followLink(), and the parts view, stepper, panel, editor, share, help (the dialog).
  */
@@ -26,6 +26,7 @@ export function bindControls(page) {
   for (const btn of $$("button[data-mode]")) btn.addEventListener("click", () => page.setMode(btn.dataset.mode));
   click("#offer-python", () => page.setMode("python"));
   click("#colour-btn", () => page.toggleColour());
+  click("#table-btn", () => page.toggleTable());
   click("#editor-toggle", () => page.toggleEditor());
   click("#present-btn", () => page.setPresenting(!page.presenting()));
   click("#fit-btn", () => view.fit());
@@ -86,6 +87,7 @@ function bindKeyboard(page) {
       "-": () => view.zoomBy(0.8),
       d: () => page.toggleRankdir(),
       c: () => page.toggleColour(),
+      t: () => page.toggleTable(),
       e: () => {
         page.setEditorVisible(true);
         page.editor.focus();

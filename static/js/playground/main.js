@@ -52,6 +52,7 @@ const state = {
   source: "", // the program of state.graph
   mode: "lab", // "lab" | "python" (mode.js)
   presenting: false,
+  tableView: false, // the values as a table instead of the drawing (T)
   expand: null, // clusters drawn open (clusters.js); null: the server collapses what it must
 };
 
@@ -205,6 +206,8 @@ async function show(source, graph, body) {
   if (graph.output === null) {
     const printed = (graph.prints || []).length > 0;
     showMessage("none", "Nothing to draw", `The program made no Value to draw${printed ? "; what it printed is under the program" : ""}.`);
+  } else if (state.tableView) {
+    showTable(graph, null);
   } else if (sameShape && state.drawn === "svg") {
     view.updateNumbers(graph);
   } else if (graph.svg_available) {
@@ -256,15 +259,29 @@ function showMessage(drawn, title, text) {
   emptyState(els.message, title, text);
 }
 
+/** The values as a table: the chosen view (`reason` null), or why there is no drawing. */
 function showTable(graph, reason) {
   showMessage("table", "", "");
   els.host.classList.add("is-table");
   renderNodeTable(els.message, graph, {
-    title: "This graph is too large to draw",
-    reason: reason || "The server does not draw graphs this large.",
+    title: reason === null ? "Every value, as a table" : "This graph is too large to draw",
+    reason: reason === null ? null : reason || "The server does not draw graphs this large.",
     onSelect: (id, kind) => select(id, kind),
+    onDrawing: () => setTableView(false),
   });
 }
+
+/** Switch between the drawing and the table of the same graph (the numbers are not run again). */
+function setTableView(on) {
+  state.tableView = on;
+  $("#table-btn").setAttribute("aria-pressed", String(on));
+  if (!state.graph || state.running) return; // the run under way shows the chosen view
+  state.drawnKey = null; // drawn (or tabulated) again, without running the program
+  show(sources[state.mode], state.graph, ranBody()).catch((err) => toast(errorMessage(err)));
+}
+
+/** The request that drew the graph on screen (for drawing it again, or exporting it). */
+const ranBody = (expand = state.expand) => ({ source: state.source, output: state.output, rankdir: state.rankdir, expand });
 
 /**
  * Draw the same graph with other clusters open (`expand`), keeping the numbers; the view goes to
@@ -273,7 +290,7 @@ function showTable(graph, reason) {
 async function setExpand(expand, focus) {
   const started = performance.now();
   const source = sources[state.mode];
-  const body = { source: state.source, output: state.output, rankdir: state.rankdir, expand };
+  const body = ranBody(expand);
   let svg;
   try {
     svg = await source.svg(body);
@@ -375,8 +392,7 @@ function setLeaf(id, value) {
 
 function setRankdir(dir) {
   const same = dir === state.rankdir && state.dirFixed;
-  state.userDir = true;
-  state.dirFixed = true;
+  state.userDir = state.dirFixed = true;
   if (same) return;
   state.rankdir = dir;
   pressDirection();
@@ -437,17 +453,14 @@ function start() {
   const linked = readState();
   setMode(linked.mode || rememberedMode(), { run: false });
   bindControls({
-    view,
-    stepper,
-    panel,
-    share,
+    view, stepper, panel, share, editor,
     help: $("#help-dialog"),
     runNow,
     setRankdir,
     toggleRankdir: () => setRankdir(state.rankdir === "LR" ? "TB" : "LR"),
     toggleColour,
+    toggleTable: () => setTableView(!state.tableView),
     toggleEditor: () => setEditorVisible(els.grid.classList.contains("editor-collapsed")),
-    editor,
     setEditorVisible,
     setPresenting,
     presenting: () => state.presenting,
@@ -457,10 +470,7 @@ function start() {
       runNow();
     },
     setMode,
-    exportAs: (kind, label) => {
-      const body = { source: state.source, output: state.output, rankdir: state.rankdir, expand: state.expand };
-      exportAs(kind, sources[state.mode], body, label);
-    },
+    exportAs: (kind, label) => exportAs(kind, sources[state.mode], ranBody(), label),
     closePanel,
     followLink: () => {
       const linked = readState();

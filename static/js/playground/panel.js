@@ -9,6 +9,8 @@ import { sliderRange } from "./nudge.js";
 
 const SIGN_CLASS = (x) => (x > 0 ? "num-pos" : x < 0 ? "num-neg" : "num-zero");
 
+const CALLS = new Set(["relu", "tanh", "exp", "log", "sigmoid"]); // written f(x): x needs no brackets of its own
+
 /** A node's expression from its operands, named where they have names: "(a · b) + (b**3)". */
 export function exprOf(graph, node, depth = 0, operandsOf = operandMap(graph)) {
   if (node.label) return node.label;
@@ -17,7 +19,8 @@ export function exprOf(graph, node, depth = 0, operandsOf = operandMap(graph)) {
   const args = (operandsOf.get(node.id) || []).map((id) => {
     const operand = graph.nodes[Number(id.slice(1))];
     const text = exprOf(graph, operand, depth + 1, operandsOf);
-    return !operand.label && !operand.is_leaf && ["add", "mul", "pow"].includes(operand.op) ? `(${text})` : text;
+    const bracketed = !operand.label && !operand.is_leaf && ["add", "mul", "pow"].includes(operand.op);
+    return bracketed && !CALLS.has(node.op) ? `(${text})` : text; // relu(a + b), not relu((a + b))
   });
   return formula(node, args);
 }
@@ -47,7 +50,8 @@ export function formula(node, args) {
   }
 }
 
-function operandMap(graph) {
+/** Each node's operand ids, in order. */
+export function operandMap(graph) {
   const map = new Map();
   for (const edge of graph.edges) {
     if (!map.has(edge.target)) map.set(edge.target, []);
