@@ -15,7 +15,9 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 from test_browser_playground import VALUES_JS, number
+from test_browser_playground_layout import DRAWING
 
+from tests.layout import SIZES, assert_no_horizontal_overflow, assert_no_overlapping_controls
 from tests.lecture_programs import LECTURE_NEURON, LECTURE_VALUE
 from tests.python_mode_programs import PROGRAMS
 from tests.test_python_runner import reference
@@ -258,6 +260,29 @@ def test_a_big_network_opens_collapsed_and_a_neuron_opens_with_micrographs_numbe
     py.locator("[id='cluster-L1.N1'] .frame-title").dispatch_event("click")
     py.wait_for_function("n => Number(document.body.dataset.expands || 0) > n", arg=before, timeout=60_000)
     expect(py.locator("[id='box-L1.N1']")).to_have_count(1)
+
+
+def test_python_mode_fits_every_size_with_a_collapsed_network_and_its_panel(py: Page):
+    """Issue 11 in Python mode (its status line, the collapsed drawing): every size, with and
+    without the node panel (a sheet over the graph on a phone). The same page, resized."""
+    assert run_program(py, NETWORK) == "ok"
+    expect(py.locator("[id='box-L1.N1']")).to_have_count(1)
+    expect(py.locator("#python-status")).to_be_visible()
+    try:
+        for width, height in SIZES:
+            py.set_viewport_size({"width": width, "height": height})
+            for panel_open in (False, True):
+                if panel_open:
+                    py.locator("#graph-canvas g.value.output").dispatch_event("click")
+                    expect(py.locator("#node-panel")).to_be_visible()
+                assert_no_horizontal_overflow(py, ignore=DRAWING)
+                assert_no_overlapping_controls(py, ignore=DRAWING)
+                panel = py.locator("#node-panel").bounding_box() if panel_open else None
+                assert panel is None or panel["y"] + panel["height"] <= height + 1, (width, panel)
+            py.click("#panel-close")
+            expect(py.locator("#run-btn")).to_be_visible()
+    finally:
+        py.set_viewport_size({"width": 1280, "height": 720})
 
 
 def test_lab_mode_opens_a_neuron_of_the_lecture_loop(py: Page, live_server):
