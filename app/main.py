@@ -35,8 +35,11 @@ app = FastAPI(
 
 
 @app.get("/healthz", tags=["meta"], summary="Liveness check")
-def healthz() -> dict[str, str]:
-    """Answers ``{"status": "ok"}`` while the server is up."""
+async def healthz() -> dict[str, str]:
+    """Answers ``{"status": "ok"}`` while the server is up.
+
+    ``async``: it answers from the event loop. A plain ``def`` would wait for a worker thread, and
+    under load those are all busy with graph and session work (bench/fairness.py)."""
     return {"status": "ok"}
 
 

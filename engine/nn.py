@@ -55,6 +55,12 @@ class Neuron(Module):
     def parameters(self) -> list[Value]:
         return self.w + [self.b]
 
+    def nodes_made(self, numbers: int) -> int:
+        """The Values one call makes when ``numbers`` of its inputs are plain numbers: a product per
+        input (and a leaf for each number, as ``Value.__mul__`` makes one), a sum per input (starting
+        from ``b``), and the activation. Exact (tests/test_nn.py walks the graph to check)."""
+        return 2 * len(self.w) + numbers + (self.activation != "linear")
+
     def __repr__(self) -> str:
         kind = {"relu": "ReLU", "linear": "Linear"}.get(self.activation, self.activation.capitalize())
         return f"{kind}Neuron({len(self.w)})"
@@ -76,6 +82,9 @@ class Layer(Module):
 
     def parameters(self) -> list[Value]:
         return [p for n in self.neurons for p in n.parameters()]
+
+    def nodes_made(self, numbers: int) -> int:
+        return sum(n.nodes_made(numbers) for n in self.neurons)
 
     def __repr__(self) -> str:
         return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
@@ -115,6 +124,10 @@ class MLP(Module):
 
     def parameters(self) -> list[Value]:
         return [p for layer in self.layers for p in layer.parameters()]
+
+    def nodes_made(self, numbers: int) -> int:
+        """Only the first layer sees numbers; the next ones see the Values it made."""
+        return self.layers[0].nodes_made(numbers) + sum(layer.nodes_made(0) for layer in self.layers[1:])
 
     def __repr__(self) -> str:
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"

@@ -22,8 +22,9 @@ class Settings:
     max_nesting_depth: int = 50
     max_literal_magnitude: float = 1e15
     max_exponent: float = 100.0
-    max_eval_seconds: float = 2.0
-    max_eval_steps: int = 100_000  # statements run + loop iterations (max_statements counts the text)
+    max_eval_seconds: float = 2.0  # CPU time of the thread running the program (waiting is not charged)
+    max_eval_wall_seconds: float = 10.0  # wall time, so a program starved of CPU still ends
+    max_eval_steps: int = 100_000  # statements run + comprehension items (max_statements counts the text)
     max_label_chars: int = 100  # a .label / label= string, and a variable name
     max_print_chars: int = 20_000  # print(...) output kept per program; the rest is cut off
 

@@ -53,6 +53,16 @@ def test_the_loop_runs_a_hundred_steps_under_max_nodes():
     assert program.prints[-1][1].startswith("99 ")
 
 
+def test_the_lecture_loop_of_1000_steps_fits_max_eval_steps():
+    # A step is a statement run or a comprehension item; a loop iteration is not one more (its body
+    # is), nor is sum()'s item when a comprehension counted it. The lecture's loop body is 96 steps
+    # (it was 183 when both were counted): 1,000 iterations fit the default 100,000.
+    ten, twenty = (run_program(LOOP.replace("range(20)", f"range({n})")).steps for n in (10, 20))
+    per_iteration = (twenty - ten) // 10
+    assert per_iteration == 96
+    assert ten + 990 * per_iteration <= Settings().max_eval_steps
+
+
 def test_a_program_that_only_prints_answers_its_prints_and_nothing_to_draw():
     with pytest.raises(NothingToDraw) as info:
         run_program("n = MLP(2, [3, 1])\nprint(n)\nprint(len(n.parameters()))")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import threading
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -148,6 +150,23 @@ def test_max_nodes_bounds_the_values_alive_not_those_ever_made():
     assert program.output.data == 3.0
 
 
+def test_forward_passes_count_every_node_they_made_while_their_output_lives():
+    # MLP(3, [4, 4, 1]): 41 parameters; a forward pass on three numbers makes 85 Values (a leaf per
+    # number for each first-layer neuron, the products, sums and tanh).
+    model = "n = MLP(3, [4, 4, 1])\n"
+    room = limited(max_nodes=41 + 3 * 85)
+    kept = model + "outs = [n([1.0, 2.0, 3.0]) for i in range({})]"
+    assert len(run_program(kept.format(3) + "\no = outs[2]", settings=room).output.topo()) == 85 + 41
+    error = error_of(kept.format(4), max_nodes=41 + 3 * 85)  # the fourth does not fit beside three
+    assert error.message == (
+        "this forward pass would make 85 nodes; the program may hold 296 at once and holds 296"
+    )
+    # Dropped outputs free their whole pass: fifty passes in a row need room for two at most.
+    dropped = model + "for i in range(50):\n  o = n([1.0, 2.0, 3.0])"
+    alone = run_program(kept.format(1) + "\no = outs[0]").output.data
+    assert run_program(dropped, settings=limited(max_nodes=41 + 2 * 85)).output.data == alone
+
+
 def test_models_and_forward_passes_are_sized_before_they_are_made():
     error = error_of("n = MLP(100, [100, 100, 100])", max_nodes=20_000)
     assert (
@@ -172,6 +191,36 @@ def test_time_limit():
     source = "a = Value(0.0)\nfor i in range(10**15):\n  b = 1 + 1"
     error = error_of(source, max_eval_seconds=0.05, max_eval_steps=10**12)
     assert error.message == "the program took longer than 0.05 s" and error.line in (2, 3)
+
+
+def test_time_is_the_programs_cpu_time_not_the_wait_for_the_cpu():
+    """Three threads spinning in Python take most of the GIL: the program waits far longer than it
+    runs. Charged by the wall clock it would fail; charged by its own CPU time it passes."""
+    source = "a = Value(0.0)\nfor i in range(3000):\n  b = a * 2 + 1"  # ~0.05 s of CPU alone
+    stop = threading.Event()
+
+    def spin() -> None:
+        while not stop.is_set():
+            pass
+
+    spinners = [threading.Thread(target=spin) for _ in range(3)]
+    for thread in spinners:
+        thread.start()
+    try:
+        started = time.monotonic()
+        program = run_program(source, settings=limited(max_eval_seconds=0.25))
+        waited = time.monotonic() - started
+    finally:
+        stop.set()
+        for thread in spinners:
+            thread.join()
+    assert program.output.data == 1.0 and waited > 0.25  # it ran past the limit on the wall clock
+
+
+def test_the_wall_clock_still_bounds_a_program_starved_of_cpu():
+    source = "a = Value(0.0)\nfor i in range(10**15):\n  b = 1 + 1"
+    error = error_of(source, max_eval_wall_seconds=0.05, max_eval_steps=10**12)
+    assert error.message == "the program took longer than 0.05 s (the server is busy: try again)"
 
 
 def test_print_output_is_cut_off():

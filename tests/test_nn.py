@@ -179,3 +179,24 @@ def test_one_sgd_step_on_the_hinge_loss_lowers_it():
     for p in model.parameters():
         p.data -= 0.05 * p.grad
     assert loss().data < before.data
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        MLP(3, [4, 4, 1], lecture=True),
+        MLP(3, [4, 1]),  # ReLU hidden, linear output
+        MLP(3, [1, 2], activation="sigmoid"),
+        Layer(3, 2, activation="tanh"),
+        Layer(3, 1, nonlin=False),
+        Neuron(3),
+    ],
+)
+@pytest.mark.parametrize("inputs", [[1.0, 2.0, 3.0], [Value(1.0), 2.0, Value(3.0)]])
+def test_nodes_made_is_exactly_what_a_forward_pass_makes(module, inputs):
+    # The interpreter counts a forward pass's Values by this number instead of walking them.
+    out = module(inputs)
+    outputs = out if isinstance(out, list) else [out]
+    before = {id(v) for v in module.parameters() + [v for v in inputs if isinstance(v, Value)]}
+    made = {id(v) for o in outputs for v in o.topo()} - before
+    assert module.nodes_made(sum(1 for v in inputs if not isinstance(v, Value))) == len(made)

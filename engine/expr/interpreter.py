@@ -3,19 +3,20 @@
 Values at run time are plain Python objects: ``Value``s, ints and floats (plain numbers), strings,
 lists and tuples, ranges/zip/enumerate, engine.nn models, and the ``library`` kinds (functions,
 methods, micrograd's modules). Every limit is counted while running (``Budget``, its base class):
-steps (statements and loop iterations), Values alive and the time.
+steps (statements run, comprehension items), Values alive and CPU time.
 """
 
 from __future__ import annotations
 
 import ast
+import operator
 import random
 import weakref
 from itertools import count as counter
 from typing import Any
 
 from engine.expr import library
-from engine.expr.budget import Budget
+from engine.expr.budget import Budget, clock
 from engine.expr.check import OPERATOR_SYMBOLS
 from engine.expr.errors import ExprError, Positions, Span
 from engine.expr.numbers import fold, is_number
@@ -85,36 +86,43 @@ class Interpreter(Budget):
 
     def execute(self, node: ast.stmt) -> Any:
         self.current, self.here = node, None
-        self.step(node)
-        if isinstance(node, ast.Expr):
-            return self._not_uncalled(self.evaluate(node.value), node.value)
-        if isinstance(node, ast.Assign):
-            value = self._not_uncalled(self.evaluate(node.value), node.value)
-            for target in node.targets:
-                self.assign(target, value, node.value, "assign")
-        elif isinstance(node, ast.AugAssign):
-            self._augmented(node)
-        elif isinstance(node, ast.For):
-            for item in self._iterable(node.iter, "a loop"):
-                self.step(node)
-                self.assign(node.target, item, None, "loop")
-                for statement in node.body:
-                    self.execute(statement)
-                self.current = node
-        elif isinstance(node, ast.Import | ast.ImportFrom):
-            self._import(node)
+        self.steps += 1  # Budget.step, inline: every statement run passes here
+        if self.steps > self.max_steps or (clock() > self.deadline and self.out_of_time()):
+            raise self.over_budget(node)
+        return _EXECUTE[type(node)](self, node)
+
+    def _execute_Expr(self, node: ast.Expr) -> Any:
+        return self._not_uncalled(self.evaluate(node.value), node.value)
+
+    def _execute_Assign(self, node: ast.Assign) -> None:
+        value = _EVALUATE[type(node.value)](self, node.value)
+        if isinstance(value, _UNCALLED):
+            self._not_uncalled(value, node.value)
+        for target in node.targets:
+            self.assign(target, value, node.value, "assign")
+
+    def _execute_For(self, node: ast.For) -> None:
+        # An iteration is not a step of its own: the statements of its body are (Budget).
+        execute, assign, target, body = self.execute, self.assign, node.target, node.body
+        for item in self._iterable(node.iter, "a loop"):
+            assign(target, item, None, "loop")
+            for statement in body:
+                execute(statement)
+            self.current = node
+
+    def _execute_Pass(self, node: ast.Pass) -> None:
         return None
 
     def _not_uncalled(self, value: Any, node: ast.expr) -> Any:
         """Refuse a method or function that was named but not called (``b = a.relu``): in Python it
         does nothing a student meant, and here it would silently draw nothing."""
-        if isinstance(value, library.BoundMethod | library.Builtin):
+        if isinstance(value, _UNCALLED):
             written = ast.unparse(node)[:60]
             where = self.positions.attribute(node) if isinstance(node, ast.Attribute) else self.where(node)
             raise ExprError(f"{written} is a {value.kind[2:]} but is not called: write {written}()", *where)
         return value
 
-    def _augmented(self, node: ast.AugAssign) -> None:
+    def _execute_AugAssign(self, node: ast.AugAssign) -> None:
         target = node.target
         if isinstance(target, ast.Name):
             current = self.lookup(target.id, target)
@@ -129,7 +137,8 @@ class Interpreter(Budget):
 
     def assign(self, target: ast.expr, value: Any, value_node: ast.expr | None, how: str) -> None:
         """Bind ``target``; "assign" (not "loop" or "comprehension") labels an unlabelled Value."""
-        if isinstance(target, ast.Name):
+        kind = type(target)
+        if kind is ast.Name:
             name = target.id
             if how == "comprehension":
                 self.scopes[-1][name] = value
@@ -140,14 +149,15 @@ class Interpreter(Budget):
                 self.assigned[name] = next(self._clock)
                 if isinstance(value, Value) and not value.label:
                     value.label = name
+                if _is_literal(value_node):
+                    self.literal_spans[name] = self.positions.span(value_node)
+                    return
             else:
                 self.loop_names.add(name)
-            span = self.literal_span(value_node) if how == "assign" and _is_literal(value_node) else None
-            if span is not None:
-                self.literal_spans[name] = span
-            else:
-                self.literal_spans.pop(name, None)
-        elif isinstance(target, ast.Tuple | ast.List):
+            self.literal_spans.pop(name, None)
+        elif kind is ast.Attribute:
+            self._set_attribute(_EVALUATE[type(target.value)](self, target.value), target, value)
+        else:  # a tuple or list of targets; check.py refuses the rest
             if not isinstance(value, list | tuple):
                 raise self.error(f"cannot unpack {describe(value)} into names", target)
             if len(value) != len(target.elts):
@@ -157,11 +167,8 @@ class Interpreter(Budget):
                 nodes = value_node.elts
             for element, item, item_node in zip(target.elts, value, nodes):
                 self.assign(element, item, item_node, how)
-        else:  # ast.Attribute; check.py refuses the rest
-            obj = self.evaluate(target.value)
-            self._set_attribute(obj, target, value)
 
-    def _import(self, node: ast.Import | ast.ImportFrom) -> None:
+    def _execute_Import(self, node: ast.Import | ast.ImportFrom) -> None:
         """micrograd's modules bind their names; any other import is ignored (nothing can use it)."""
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -191,27 +198,35 @@ class Interpreter(Budget):
     # ---------------------------------------------------------------- expressions
 
     def evaluate(self, node: ast.expr) -> Any:
-        method = getattr(self, "_evaluate_" + type(node).__name__)
-        return method(node)
+        return _EVALUATE[type(node)](self, node)
 
     def _evaluate_Constant(self, node: ast.Constant) -> Any:
         return node.value
 
     def _evaluate_Name(self, node: ast.Name) -> Any:
+        if not self.scopes:  # lookup's common case, inline
+            value = self.env.get(node.id, _UNBOUND)
+            if value is not _UNBOUND:
+                return value
         return self.lookup(node.id, node)
 
     def lookup(self, name: str, node: ast.AST) -> Any:
-        for scope in reversed(self.scopes):
-            if name in scope:
-                return scope[name]
-        if name in self.env:
-            return self.env[name]
+        if self.scopes:
+            for scope in reversed(self.scopes):
+                if name in scope:
+                    return scope[name]
+        value = self.env.get(name, _UNBOUND)
+        if value is not _UNBOUND:
+            return value
         if name in library.BUILTINS:
             return library.BUILTINS[name]
         raise self.error(f"name '{name}' is not defined", node)
 
     def _evaluate_Attribute(self, node: ast.Attribute) -> Any:
-        return self._get_attribute(self.evaluate(node.value), node)
+        obj = _EVALUATE[type(node.value)](self, node.value)
+        if type(obj) is Value and node.attr in library.VALUE_ATTRIBUTES:  # get_attribute's first case
+            return getattr(obj, node.attr)
+        return self._get_attribute(obj, node)
 
     def _get_attribute(self, obj: Any, node: ast.Attribute) -> Any:
         try:
@@ -220,6 +235,9 @@ class Interpreter(Budget):
             raise exc.at(*self.positions.attribute(node)) from None
 
     def _set_attribute(self, obj: Any, node: ast.Attribute, value: Any) -> None:
+        if type(obj) is Value and type(value) is float and node.attr == "grad":
+            obj.grad = value  # set_attribute's common case (p.grad = 0.0), inline
+            return
         try:
             library.set_attribute(self, obj, node, value)
         except ExprError as exc:
@@ -246,14 +264,14 @@ class Interpreter(Budget):
                 return callee.run(self, call)
             if isinstance(callee, library.BoundMethod):
                 return library.call_method(self, callee, call)
-            if isinstance(callee, MLP | Layer | Neuron):
+            if isinstance(callee, _MODULES):
                 return library.call_module(self, callee, call)
         except ExprError as exc:
             raise exc.at(*self.where(node)) from None
         raise self.error(f"{_subject(func)} is {describe(callee)}, not a function", func)
 
     def _defined(self, name: str) -> bool:
-        return any(name in scope for scope in self.scopes) or name in self.env or name in library.BUILTINS
+        return name in self.env or name in library.BUILTINS or any(name in scope for scope in self.scopes)
 
     def _evaluate_BinOp(self, node: ast.BinOp) -> Any:
         # Walk a left-leaning chain (a + b + c + ...) in a loop, so its length costs no recursion.
@@ -262,9 +280,9 @@ class Interpreter(Budget):
         while isinstance(left_node, ast.BinOp):
             chain.append(left_node)
             left_node = left_node.left
-        value = self.evaluate(left_node)
+        value = _EVALUATE[type(left_node)](self, left_node)
         for op_node in reversed(chain):
-            right = self.evaluate(op_node.right)
+            right = _EVALUATE[type(op_node.right)](self, op_node.right)
             value = self.binop(op_node.op, value, right, left_node, op_node.right, op_node)
             left_node = op_node
         return value
@@ -273,6 +291,11 @@ class Interpreter(Budget):
         self, op: ast.operator, left: Any, right: Any, left_node: Any, right_node: Any, node: ast.AST
     ) -> Any:
         """``left op right`` for Values and plain numbers, making the nodes Python would with engine.Value."""
+        # The common case first (p.data += -0.1 * p.grad): two floats, where fold is plain arithmetic.
+        if type(left) is float and type(right) is float and type(op) in _FLOAT_ARITHMETIC:
+            return _FLOAT_ARITHMETIC[type(op)](left, right)
+        if type(left) in _PLAIN and type(right) in _PLAIN and type(op) is not ast.Pow:
+            return fold(op, left, right)
         symbol = OPERATOR_SYMBOLS[type(op)]
         for operand, operand_node in ((left, left_node), (right, right_node)):
             if not (is_number(operand) or isinstance(operand, Value)):
@@ -299,7 +322,7 @@ class Interpreter(Budget):
         # making each leaf where Value(other) would be made, so the graph is the one Python would build.
         if isinstance(op, ast.Pow):
             return left**right
-        if isinstance(op, ast.Add | ast.Mult):
+        if type(op) is ast.Add or type(op) is ast.Mult:
             if not isinstance(left, Value):  # number + Value -> Value.__radd__ -> self + Value(other)
                 left, right, left_node, right_node = right, left, right_node, left_node
             if not isinstance(right, Value):
@@ -321,7 +344,7 @@ class Interpreter(Budget):
 
     def _evaluate_UnaryOp(self, node: ast.UnaryOp) -> Any:
         operand = self.evaluate(node.operand)
-        if is_number(operand):
+        if type(operand) in _PLAIN:  # is_number, inline: -0.1 is a UnaryOp on every run of its line
             return -operand if isinstance(node.op, ast.USub) else operand
         if isinstance(operand, Value):
             return self.count(-operand, node) if isinstance(node.op, ast.USub) else operand
@@ -426,6 +449,30 @@ class Interpreter(Budget):
         value.backward()
         self.backward_value = value
         self.backward_name = origin.id if isinstance(origin, ast.Name) else None
+
+
+# Dispatch on the node's type: one dict lookup per node instead of building a method name.
+_EXECUTE = {
+    ast.Expr: Interpreter._execute_Expr,
+    ast.Assign: Interpreter._execute_Assign,
+    ast.AugAssign: Interpreter._execute_AugAssign,
+    ast.For: Interpreter._execute_For,
+    ast.Import: Interpreter._execute_Import,
+    ast.ImportFrom: Interpreter._execute_Import,
+    ast.Pass: Interpreter._execute_Pass,
+}
+_EVALUATE = {
+    getattr(ast, name.removeprefix("_evaluate_")): method
+    for name, method in vars(Interpreter).items()
+    if name.startswith("_evaluate_")
+}
+_PLAIN = (int, float)  # the types of plain numbers (bool is not one: is_number)
+# fold, for two floats: plain arithmetic
+_FLOAT_ARITHMETIC = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
+# isinstance's tuples made once (an ``A | B`` in a hot path builds a union on every call)
+_UNCALLED = (library.BoundMethod, library.Builtin)
+_MODULES = (MLP, Layer, Neuron)
+_UNBOUND = object()
 
 
 def _is_literal(node: ast.AST | None) -> bool:

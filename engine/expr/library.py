@@ -31,6 +31,7 @@ _MODULE_ATTRIBUTES: dict[type, tuple[str, ...]] = {
     Neuron: ("w", "b"),
 }
 _MODULE_METHODS = ("parameters", "zero_grad")
+_MODULE_TYPES = (MLP, Layer, Neuron)
 
 
 @dataclass
@@ -186,8 +187,11 @@ def apply_unary(interp: Interpreter, name: str, x: Any, origin: ast.expr | None,
 def _sum(interp: Interpreter, call: Call) -> Any:
     args = call.bind(("iterable", "start"), required=1)
     total, total_node = args.get("start", (0, None))
+    # sum(x for x in xs): the comprehension counted a step per item already; one is enough.
+    counted = isinstance(call.arg_nodes[0], ast.GeneratorExp | ast.ListComp) if call.arg_nodes else False
     for item in iterable(args["iterable"][0], "sum()"):
-        interp.step(call.node)
+        if not counted:
+            interp.step(call.node)
         total = interp.binop(ast.Add(), total, item, total_node, None, call.node)
         total_node = None
     return total
@@ -359,16 +363,14 @@ def call_module(interp: Interpreter, module: MLP | Layer | Neuron, call: Call) -
         raise ExprError(f"the input must be a list of {nin} numbers or Values, not {describe(x)}")
     if len(x) != nin:
         raise ExprError(f"the input has {len(x)} elements; this model takes {nin}")
-    # A neuron makes at most 3 nodes per input (leaf for a number, *, +) and 1 for its activation.
-    interp.reserve(
-        sum(len(ns) * (3 * len(ns[0].w) + 1) for ns in map(_neurons, layers)), "this forward pass", call.node
-    )
+    made = module.nodes_made(sum(1 for v in x if not isinstance(v, Value)))
+    interp.reserve(made, "this forward pass", call.node)
     out: Any = list(x)
     for i, layer in enumerate(layers):
         out = layer(out)
         if isinstance(out, Value) and i < len(layers) - 1:
             out = [out]  # micrograd's Layer returns a lone Value for width 1; the next layer wants a list
-    interp.count_all(out if isinstance(out, list) else [out], call.node)
+    interp.count_forward(out if isinstance(out, list) else [out], made, call.node)
     return out
 
 
@@ -381,17 +383,17 @@ def _neurons(layer: Layer | Neuron) -> list[Neuron]:
 
 def get_attribute(interp: Interpreter, obj: Any, node: ast.Attribute) -> Any:
     name = node.attr
+    if isinstance(obj, Value) and name in VALUE_ATTRIBUTES:  # the common case first: p.grad
+        return getattr(obj, name)
     if isinstance(obj, Value) or is_number(obj):
         if name in VALUE_METHODS:
             return BoundMethod(obj, name, node.value)
-        if isinstance(obj, Value) and name in VALUE_ATTRIBUTES:
-            return getattr(obj, name)
         if is_number(obj) and name in VALUE_ATTRIBUTES:
             raise ExprError(f"{_subject(node)} is a number, not a Value: write Value(...) to get .{name}")
         raise ExprError(
             "attribute access is limited to .data, .grad, .label and the functions " + "/".join(VALUE_METHODS)
         )
-    if isinstance(obj, MLP | Layer | Neuron):
+    if isinstance(obj, _MODULE_TYPES):
         if name in _MODULE_ATTRIBUTES[type(obj)]:
             return getattr(obj, name)
         if name in _MODULE_METHODS:
@@ -413,8 +415,10 @@ def set_attribute(interp: Interpreter, obj: Any, node: ast.Attribute, value: Any
         raise ExprError(f"only .label, .data and .grad of a Value can be set, not .{name} of {describe(obj)}")
     if name == "label":
         obj.label = _label(value, interp)
-    elif name in ("data", "grad"):
-        setattr(obj, name, float(_number(value, f".{name}")))
+    elif name == "data" or name == "grad":
+        if type(value) is not float and not is_number(value):  # not _number(): it formats its message
+            raise ExprError(f".{name} must be a number, not {describe(value)}")
+        setattr(obj, name, float(value))
         interp.data_written |= name == "data"
     else:
         raise ExprError(f"only .label, .data and .grad of a Value can be set, not .{name}")

@@ -14,15 +14,16 @@ from engine.ops import ieee_pow
 
 Number = int | float
 _EXACT_INT = 2**53
+_NUMBER_TYPES = (int, float)  # not int | float: a union would be built on every call
 
 
 def is_number(x: object) -> bool:
     """A plain number: int or float, not bool (True + 1 is not arithmetic this language has)."""
-    return isinstance(x, int | float) and not isinstance(x, bool)
+    return isinstance(x, _NUMBER_TYPES) and not isinstance(x, bool)
 
 
 def _tame(x: Number) -> Number:
-    if isinstance(x, int) and abs(x) > _EXACT_INT:
+    if type(x) is not float and abs(x) > _EXACT_INT:
         try:
             return float(x)
         except OverflowError:
@@ -46,12 +47,13 @@ def power(a: Number, b: Number) -> Number:
 
 def fold(op: ast.operator, a: Number, b: Number) -> Number:
     """``a op b`` for two plain numbers."""
-    if isinstance(op, ast.Add):
-        return _tame(a + b)
-    if isinstance(op, ast.Sub):
-        return _tame(a - b)
-    if isinstance(op, ast.Mult):
-        return _tame(a * b)
-    if isinstance(op, ast.Div):
-        return divide(a, b)
-    return power(a, b)
+    return _FOLD[type(op)](a, b)
+
+
+_FOLD = {
+    ast.Add: lambda a, b: _tame(a + b),
+    ast.Sub: lambda a, b: _tame(a - b),
+    ast.Mult: lambda a, b: _tame(a * b),
+    ast.Div: divide,
+    ast.Pow: power,
+}

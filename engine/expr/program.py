@@ -29,6 +29,7 @@ class Program:
     backward_called: bool = False
     models: dict[str, MLP | Layer | Neuron] = field(default_factory=dict)  # named and grouped in the graph
     notices: list[str] = field(default_factory=list)  # how the text was read, when not as written
+    steps: int = 0  # what max_eval_steps counted (statements run, comprehension items)
 
 
 def run_program(source: str, output: str | None = None, settings: Settings = default_settings) -> Program:
@@ -46,6 +47,7 @@ def run_program(source: str, output: str | None = None, settings: Settings = def
         interp.run(tree)
         program = _finish(interp, output)
         program.notices = [notice] if notice else []
+        program.steps = interp.steps
         if interp.data_written:  # a .data was set after use: recompute, so data and grads agree
             program.output.forward()
         program.output.backward(zero_grad=True)
