@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 import httpx
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -72,8 +73,14 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def measure(bases: list[str], n_sessions: int, args: argparse.Namespace) -> tuple[list, list, str]:
-    """Play ``n_sessions`` demo runs (spread over ``bases``) with viewers: per-session rates, event lags."""
+def cpu_seconds(processes: dict[str, psutil.Process]) -> dict[str, float]:
+    return {name: sum(p.cpu_times()[:2]) for name, p in processes.items()}
+
+
+async def measure(setup: Setup, n_sessions: int, args: argparse.Namespace) -> tuple[list, list, str, dict]:
+    """Play ``n_sessions`` demo runs (spread over the setup's processes) with viewers: per-session
+    rates, event lags, and each process's CPU use while measuring (in cores: 1.0 = one core busy)."""
+    bases = setup.bases
     config = {"executor": args.executor, "total_steps": 1_000_000}
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
@@ -99,9 +106,9 @@ async def measure(bases: list[str], n_sessions: int, args: argparse.Namespace) -
                 f"{base}/api/sessions/{s['id']}/play", json={"steps_per_second": args.rate}, headers=headers
             )
         await asyncio.sleep(args.warmup)
-        start = time.monotonic()
+        start, cpu_start = time.monotonic(), cpu_seconds(setup.processes)
         await asyncio.sleep(args.seconds)
-        end = time.monotonic()
+        end, cpu_end = time.monotonic(), cpu_seconds(setup.processes)
         stop.set()
         for base, s in sessions:
             headers = {"X-Owner-Token": s["owner_token"]}
@@ -111,10 +118,17 @@ async def measure(bases: list[str], n_sessions: int, args: argparse.Namespace) -
         await asyncio.gather(*tasks, return_exceptions=True)
     rates = [rate_between(fs[0].marks, start, end) for fs in followers]
     latencies = [lag for fs in followers for f in fs for lag in f.latencies]
-    return rates, latencies, executor
+    cores = {name: (cpu_end[name] - cpu_start[name]) / (end - start) for name in cpu_start}
+    return rates, latencies, executor, cores
 
 
-def report(n_sessions: int, rates: list, latencies: list, executor: str, args: argparse.Namespace) -> None:
+def cpu_line(cores: dict[str, float]) -> str:
+    return "CPU (cores): " + ", ".join(f"{name} {used:.2f}" for name, used in cores.items())
+
+
+def report(
+    n_sessions: int, rates: list, latencies: list, executor: str, cores: dict, args: argparse.Namespace
+) -> None:
     print(
         f"{n_sessions} sessions x {args.viewers} viewer(s), target {args.rate:g} steps/s each, "
         f"{args.seconds:g} s measured, executor {executor}, {os.cpu_count()} cores"
@@ -130,6 +144,7 @@ def report(n_sessions: int, rates: list, latencies: list, executor: str, args: a
             f"{1000 * min(latencies):>10.1f}{1000 * percentile(latencies, 0.99):>10.1f}"
             f"   ({len(latencies)} events)"
         )
+    print(cpu_line(cores))
     kept_up = min(rates) >= 0.95 * args.rate
     print("kept up: yes" if kept_up else f"kept up: NO (slowest session {min(rates):.1f} steps/s)")
 
@@ -139,15 +154,16 @@ def carried(rates: list, latencies: list, args: argparse.Namespace) -> bool:
     return min(rates) >= 0.95 * args.rate and (not latencies or percentile(latencies, 0.99) <= 0.2)
 
 
-def most_sessions(bases: list[str], args: argparse.Namespace) -> tuple[int, str]:
+def most_sessions(setup: Setup, args: argparse.Namespace) -> tuple[int, str]:
     """The most sessions carried: double until one fails, then bisect (each trial a fresh set)."""
     best, n, failed, executor = 0, args.start, None, "?"
     while failed is None or failed - best > args.step:
-        rates, latencies, executor = asyncio.run(measure(bases, n, args))
+        rates, latencies, executor, cores = asyncio.run(measure(setup, n, args))
         ok = carried(rates, latencies, args)
         p99 = 1000 * percentile(latencies, 0.99) if latencies else 0
         print(
             f"  {n:4} sessions: slowest {min(rates):5.1f} steps/s, p99 {p99:6.1f} ms: {'ok' if ok else 'no'}"
+            f"   {cpu_line(cores)}"
         )
         if ok:
             best = n
@@ -174,6 +190,10 @@ class Setup:
             env["BACKPROP_LAB_REDIS_URL"] = self.redis.url
         self.servers = [Uvicorn(logs, env=env, name=f"worker{i}") for i in range(workers)]
         self.bases = [s.base for s in self.servers]
+        self.processes = {f"worker{i}": psutil.Process(s.pid) for i, s in enumerate(self.servers)}
+        if self.redis:
+            self.processes["redis"] = psutil.Process(self.redis.proc.pid)
+        self.processes["bench client"] = psutil.Process()
 
     def stop(self) -> None:
         for server in self.servers:
@@ -190,7 +210,7 @@ def capacity(args: argparse.Namespace) -> None:
             print(label)
             setup = Setup(workers, redis, Path(logs))
             try:
-                rows.append((label, *most_sessions(setup.bases, args)))
+                rows.append((label, *most_sessions(setup, args)))
             finally:
                 setup.stop()
     print(
@@ -231,7 +251,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as logs:
         setup = Setup(args.workers, args.redis, Path(logs))
         try:
-            report(args.sessions, *asyncio.run(measure(setup.bases, args.sessions, args)), args)
+            report(args.sessions, *asyncio.run(measure(setup, args.sessions, args)), args)
         finally:
             setup.stop()
 

@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import httpx
 
@@ -145,17 +146,31 @@ class Uvicorn:
         self._log.close()
 
 
-def read_events(response: httpx.Response) -> Iterator[tuple[str, dict]]:
-    """(kind, data) for each server-sent event of a streaming response; heartbeats are skipped."""
-    kind, data = None, []
+class Event(NamedTuple):
+    id: str | None  # the SSE id (a reconnecting client sends the last one as Last-Event-ID)
+    kind: str
+    data: dict
+
+
+def read_sse(response: httpx.Response) -> Iterator[Event]:
+    """Each server-sent event of a streaming response; heartbeats are skipped."""
+    event_id, kind, data = None, None, []
     for line in response.iter_lines():
-        if line.startswith("event:"):
+        if line.startswith("id:"):
+            event_id = line[len("id:") :].strip()
+        elif line.startswith("event:"):
             kind = line[len("event:") :].strip()
         elif line.startswith("data:"):
             data.append(line[len("data:") :].strip())
         elif line == "" and kind is not None:
-            yield kind, json.loads("\n".join(data))
-            kind, data = None, []
+            yield Event(event_id, kind, json.loads("\n".join(data)))
+            event_id, kind, data = None, None, []
+
+
+def read_events(response: httpx.Response) -> Iterator[tuple[str, dict]]:
+    """(kind, data) for each server-sent event of a streaming response; heartbeats are skipped."""
+    for event in read_sse(response):
+        yield event.kind, event.data
 
 
 class RedisServer:
@@ -198,3 +213,33 @@ class RedisServer:
             self.proc.terminate()  # SIGTERM: redis-server flushes its append-only file and exits
             self.proc.wait(timeout=10)
         self.socket.unlink(missing_ok=True)
+
+
+def steps_across_a_reconnect(
+    first: str, second: str, session: str, owner: dict[str, str]
+) -> tuple[str, list[int]]:
+    """Watch a session on server ``first`` while it plays, drop the stream at step 5, come back
+    half a second later on ``second`` with ``Last-Event-ID``, and watch 15 more steps. Returns the
+    kind of the first event after coming back (what was missed, not a ``hello``) and every step seen."""
+    url = f"/api/sessions/{session}/events"
+    steps: list[int] = []
+    with http.stream("GET", first + url) as response:
+        for event in read_sse(response):
+            if event.kind == "hello":
+                assert http.post(
+                    f"{first}/api/sessions/{session}/play", json={"steps_per_second": 20}, headers=owner
+                ).is_success
+            steps += [m["step"] for m in event.data["metrics"] if event.kind == "step"]
+            last_id = event.id
+            if steps and steps[-1] >= 5:
+                break
+    time.sleep(0.5)  # ~10 steps go by unseen
+    with http.stream("GET", second + url, headers={"Last-Event-ID": last_id}) as response:
+        kinds = []
+        for event in read_sse(response):
+            kinds.append(event.kind)
+            steps += [m["step"] for m in event.data["metrics"] if event.kind == "step"]
+            if steps[-1] >= 20:
+                break
+    assert http.post(f"{second}/api/sessions/{session}/pause", headers=owner).is_success
+    return kinds[0], steps

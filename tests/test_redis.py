@@ -18,7 +18,7 @@ import time
 
 import httpx
 import pytest
-from servers import RedisServer, Uvicorn, http, read_events
+from servers import RedisServer, Uvicorn, http, read_events, steps_across_a_reconnect
 
 from app.schemas.sessions import TrainConfigIn
 from app.sessions.convert import engine_config
@@ -159,6 +159,15 @@ def test_created_on_one_process_read_stepped_and_watched_on_the_other(workers):
     assert gone.status_code == 410 and gone.json()["detail"]["next_session"] == new
     watcher.thread.join(30)
     assert watcher.kinds[-1] == "end"
+
+
+def test_a_viewer_reconnecting_with_last_event_id_misses_nothing(workers):
+    """Cut off on one process, a viewer reconnects to the other with Last-Event-ID: it gets the
+    events it missed from the session's Redis stream (no hello), then the live ones: every step once."""
+    sid, owner, _ = create(workers["a"].base)
+    first, steps = steps_across_a_reconnect(workers["b"].base, workers["a"].base, sid, owner)
+    assert first == "step", first
+    assert steps == list(range(1, steps[-1] + 1)), steps
 
 
 def test_kill_9_mid_play_a_viewer_counts_on(workers):

@@ -9,7 +9,7 @@ import threading
 
 import httpx
 import pytest
-from servers import TLS, Uvicorn, http, read_events
+from servers import TLS, Uvicorn, http, read_events, steps_across_a_reconnect
 
 from app.schemas.sessions import SessionEvent, TrainConfigIn
 from app.sessions.errors import ServerBusy
@@ -118,6 +118,14 @@ def test_every_viewer_sees_the_same_run_and_the_end(live_server):
     # after the end, the stream is refused with 410 and a reason
     gone = http.get(f"{live_server}/api/sessions/{sid}/events", timeout=30)
     assert gone.status_code == 410 and "deleted" in gone.json()["detail"]["message"]
+
+
+def test_a_viewer_reconnecting_with_last_event_id_misses_nothing(live_server):
+    """The events since Last-Event-ID come from the session's backlog (no hello): every step once."""
+    sid, owner = create(live_server)
+    first, steps = steps_across_a_reconnect(live_server, live_server, sid, owner)
+    assert first == "step", first
+    assert steps == list(range(1, steps[-1] + 1)), steps
 
 
 def test_events_of_unknown_session_is_404(live_server):

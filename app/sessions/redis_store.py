@@ -14,6 +14,8 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from redis.exceptions import RedisError
+
 from app.schemas.sessions import RoomOut, SessionCreated, SessionState, TrainConfigIn
 from app.sessions import compute, limits, ops
 from app.sessions import redis_keys as keys
@@ -175,15 +177,19 @@ class RedisStore(RedisWorker, SessionStore):
             relay = self._relays.get(session_id)
             if relay is None:
                 relay = Relay(
-                    self.redis,
                     session_id,
                     self.settings.viewer_queue_events,
                     on_idle=lambda: self._relays.pop(session_id, None),
                 )
                 self._relays[session_id] = relay
-                await relay.start()
+                await relay.start(self.redis)
+                self._reader.wake()
+            else:
+                await relay.started.wait()
+                if relay.stopped:  # its start failed: Redis is unreachable
+                    raise RedisError("the session's event stream could not be read")
             viewer, position = relay.subscribe(asyncio.get_running_loop(), owner, client.address)
-            missed = await relay.since(last_event_id, position) if last_event_id else None
+            missed = await relay.since(self.redis, last_event_id, position) if last_event_id else None
 
         def release() -> None:
             relay.unsubscribe(viewer)

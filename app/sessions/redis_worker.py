@@ -39,7 +39,7 @@ from app.sessions import compute, ops, redis_state
 from app.sessions import redis_keys as keys
 from app.sessions.errors import ServerBusy, SessionGone, SessionNotFound
 from app.sessions.ops import Answer
-from app.sessions.relay import Relay
+from app.sessions.relay import Reader, Relay
 from app.sessions.session import Ending, Session
 from app.sessions.sse import sse_message
 from engine.settings import Settings, settings
@@ -89,7 +89,8 @@ class RedisWorker:
             url, decode_responses=True, socket_timeout=5, retry=Retry(backoff, RETRIES)
         )
         self._held: dict[str, tuple[Session, str]] = {}  # session id -> (session, lease value)
-        self._relays: dict[str, Relay] = {}
+        self._relays: dict[str, Relay] = {}  # session id -> its relay, while it has viewers here
+        self._reader = Reader(self.redis, self._relays)
         self._waiting: dict[str, asyncio.Future] = {}  # request id -> its answer
         self._tasks: list[asyncio.Task] = []
         self._serving: set[asyncio.Task] = set()  # requests from other workers being answered
@@ -126,6 +127,7 @@ class RedisWorker:
             task.cancel()
         for relay in list(self._relays.values()):
             relay.stop()
+        self._reader.stop()
         with contextlib.suppress(RedisError):
             await self.redis.delete(keys.alive(self.worker), keys.worker_streams(self.worker))
             await self.redis.srem(keys.WORKERS, self.worker)
@@ -181,9 +183,15 @@ class RedisWorker:
                 pipe.sadd(keys.WORKERS, self.worker)
                 pipe.expire(keys.worker_streams(self.worker), 60)
                 await pipe.execute()
-            for sid, (_, value) in list(self._held.items()):
-                if not await self._renew(keys=[keys.lease(sid)], args=[value, self.lease_ms]):
-                    self._lost(sid, value)
+            held = list(self._held.items())
+            if held:  # every lease renewed in one round trip
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    for sid, (_, value) in held:
+                        await self._renew(keys=[keys.lease(sid)], args=[value, self.lease_ms], client=pipe)
+                    renewed = await pipe.execute()
+                for (sid, (_, value)), ok in zip(held, renewed):
+                    if not ok:
+                        self._lost(sid, value)
             await asyncio.sleep(self.lease_ms / 4000)
 
     async def _janitor(self) -> None:
