@@ -304,14 +304,18 @@ def test_too_big_to_draw_whole_is_drawn_folded(source):
         assert sum(boxes) == len(data["nodes"]) - 1  # every node but the output is in a box, once
         assert 'id="node-' + data["output"] + '"' in response.text
     # Opening a fold draws its nodes; asking for too much is a 413 naming the limit.
+    # GET /api/graph.svg takes the same expand, repeated in the query (?expand=F1&expand=F2).
     first = folds[0]["id"]
-    svg = post("/api/graph/svg", source=source, expand=[first]).text
-    assert f'id="cluster-{first}"' in svg and f'id="box-{first}"' not in svg
     everything = [c["id"] for c in data["clusters"]]
-    detail = assert_error(post("/api/graph/svg", source=source, expand=everything), 413)
-    assert "limit of 400" in detail["message"]
-    detail = assert_error(post("/api/graph/svg", source=source, expand=["nope"]), 422)
-    assert "no cluster 'nope'" in detail["message"]
+    for draw in (
+        lambda expand: post("/api/graph/svg", source=source, expand=expand),
+        lambda expand: client.get("/api/graph.svg", params={"source": source, "expand": expand}),
+    ):
+        svg = draw([first]).text
+        assert f'id="cluster-{first}"' in svg and f'id="box-{first}"' not in svg
+        assert f'id="box-{folds[1]["id"]}"' in svg  # the others stay boxes
+        assert "limit of 400" in assert_error(draw(everything), 413)["message"]
+        assert "no cluster 'nope'" in assert_error(draw(["nope"]), 422)["message"]
 
 
 def test_busy_and_slow_renderers_are_503(monkeypatch):

@@ -188,6 +188,15 @@ SourceQuery = Annotated[
 ]
 OutputQuery = Annotated[str | None, Query(max_length=200, description="The variable to backpropagate from.")]
 RankdirQuery = Annotated[Literal["LR", "TB"], Query(description="Drawing direction.")]
+ExpandQuery = Annotated[
+    list[Annotated[str, Query(max_length=200)]] | None,
+    Query(
+        max_length=settings.max_render_nodes,
+        description="A cluster id to draw open, repeated for each (?expand=D1.L1&expand=D1.L1.N2), as "
+        "the 'expand' of POST /api/graph/draw: every other cluster is one box. Absent: the server "
+        "collapses just enough to fit max_render_nodes. Over the limit: 413.",
+    ),
+]
 
 
 @router.get(
@@ -197,9 +206,9 @@ RankdirQuery = Annotated[Literal["LR", "TB"], Query(description="Drawing directi
     summary="The graph as SVG, for links and <img> tags",
 )
 async def get_graph_svg(
-    source: SourceQuery, output: OutputQuery = None, rankdir: RankdirQuery = "LR"
+    source: SourceQuery, output: OutputQuery = None, rankdir: RankdirQuery = "LR", expand: ExpandQuery = None
 ) -> Response:
-    request = GraphRequest(source=source, output=output, rankdir=rankdir)
+    request = GraphRequest(source=source, output=output, rankdir=rankdir, expand=expand)
     return Response(await evaluations.run(graph_svg, request), media_type=SVG_TYPE, headers=SVG_HEADERS)
 
 
@@ -210,9 +219,9 @@ async def get_graph_svg(
     summary="The graph as DOT source, for links",
 )
 async def get_graph_dot(
-    source: SourceQuery, output: OutputQuery = None, rankdir: RankdirQuery = "LR"
+    source: SourceQuery, output: OutputQuery = None, rankdir: RankdirQuery = "LR", expand: ExpandQuery = None
 ) -> Response:
-    request = GraphRequest(source=source, output=output, rankdir=rankdir)
+    request = GraphRequest(source=source, output=output, rankdir=rankdir, expand=expand)
     return Response(await evaluations.run(graph_dot, request), media_type=DOT_TYPE)
 
 
