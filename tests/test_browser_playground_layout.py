@@ -162,3 +162,34 @@ def test_medium_screens_give_the_panel_the_programs_place(page: Page):
     expect(page.locator("#editor-section")).to_be_visible()
     expect(page.locator("#node-panel")).to_be_hidden()
     assert runs(page) == before
+
+
+def test_on_a_phone_the_sheet_drags_up_to_grow_and_down_to_close(page: Page):
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_playground(page, link(README))
+    open_node_panel(page)
+    usual = box(page, "#node-panel")
+
+    def drag(dy: float) -> None:
+        head = box(page, "#node-panel .pg-head")
+        x, y = head["left"] + 60, head["top"] + 20  # the handle, away from the close button
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x, y + dy, steps=6)
+        page.mouse.up()
+
+    drag(-150)
+    page.wait_for_function(
+        "h => document.querySelector('#node-panel').getBoundingClientRect().height > h + 100",
+        arg=usual["height"],
+    )
+    assert box(page, "#node-panel")["bottom"] <= 844 + 1 and box(page, "#node-panel")["top"] >= 48
+    drag(80)  # down a little: back to its usual height
+    page.wait_for_function(
+        "h => Math.abs(document.querySelector('#node-panel').getBoundingClientRect().height - h) < 2",
+        arg=usual["height"],
+    )
+    drag(120)  # down far: closed
+    expect(page.locator("#node-panel")).to_be_hidden()
+    open_node_panel(page)  # and it opens again as usual
+    assert abs(box(page, "#node-panel")["height"] - usual["height"]) < 2

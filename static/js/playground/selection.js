@@ -2,6 +2,7 @@
 // sheet over the graph on a phone), keeping it up to date after a run, the leaf's nudge baseline.
 
 import { nudge } from "./nudge.js";
+import { bindSheet } from "./sheet.js";
 
 export class Selection {
   /**
@@ -14,6 +15,11 @@ export class Selection {
     this.selected = null; // {id, kind}
     this.baseline = null; // {leafId, x0, out0, grad0}: the leaf's value when it was selected
     this.context = null; // {graph, ranSource, checkNote}: what the panel describes
+    bindSheet(
+      this.panelEl,
+      () => this.close(false),
+      () => this.selected && this.view.reveal(this.selected.id, this.sheetHeight()),
+    );
   }
 
   get isOpen() {
@@ -94,6 +100,7 @@ export class Selection {
   close(restoreFocus = true) {
     const selected = this.selected;
     this.panel.close();
+    this.panelEl.classList.remove("sheet-tall"); // the next one opens at its usual height
     this.selected = null;
     this.baseline = null;
     this.view.select(null);
