@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from itertools import pairwise
 from typing import Any
 
 import graphviz
@@ -112,11 +113,19 @@ def build_digraph(
     decimals: int = DEFAULT_DECIMALS,
     fmt: str = "svg",
     collapsed: Iterable[str] = (),
+    ladder: bool = False,
 ) -> graphviz.Digraph:
     """The DOT graph of ``model``; ``rankdir`` is ``LR`` (left to right) or ``TB``.
 
     Clusters are drawn as frames, except those in ``collapsed`` (``engine.drawing.plan``): each of
     those is one box, with its output's data and grad and the number of values it holds.
+
+    ``ladder``: a neuron's sum drawn one weight per row. micrograd's sum is a chain
+    ``((b + w0*x0) + w1*x1) + ...``; drawn as it is, each ``+`` sits one rank right of the last
+    and a 16-input neuron becomes a staircase ~6,000 points wide. With ``ladder`` the running sum
+    does not push the next ``+`` right (``constraint=false``) and the ``+`` ops keep their order
+    top to bottom: each weight gets a row ``w_i, x_i -> * -> +``, the sum flowing down into the
+    activation. Same nodes, edges and numbers (/train's expanded neuron).
     """
     if rankdir not in ("LR", "TB"):
         raise ValueError(f"rankdir must be 'LR' or 'TB', not {rankdir!r}")
@@ -126,6 +135,7 @@ def build_digraph(
         graph_attr={
             "rankdir": rankdir,
             "bgcolor": "transparent",
+            **({"nodesep": "0.12", "ranksep": "0.3"} if ladder else {}),
             **LAYOUT_LIMITS,
             # dot's older ranking loses edges between clusters and records ("lost edge" errors).
             **({"newrank": "true"} if model.clusters else {}),
@@ -166,14 +176,17 @@ def build_digraph(
             _value_node(container, node, rankdir, decimals)
 
     emit(dot, None)
-    links: set[tuple[str, str]] = set()
+    links: dict[tuple[str, str], int | None] = {}  # (tail, head) -> the weight it carries, if one
+    operands = model.operands() if collapsed else []
     for edge in model.edges:
         s, t = int(edge.source[1:]), int(edge.target[1:])
         su, tu = units[s], units[t]
         if su is None and tu is None:
+            running_sum = ladder and edge.position == 0 and model.nodes[s].op == model.nodes[t].op == "add"
             dot.edge(
                 edge.source,
                 f"{edge.target}op",
+                **({"constraint": "false"} if running_sum else {}),
                 id=f"edge-{edge.id}",
                 **{"class": "operand"},
                 tooltip=escape_tooltip(
@@ -187,9 +200,46 @@ def build_digraph(
         tail = edge.source if su is None else box_name[su]
         head = f"{edge.target}op" if tu is None else box_name[tu]
         if (tail, head) not in links:
-            links.add((tail, head))
-            dot.edge(tail, head, id=f"link-{len(links)}", **{"class": "link"})
+            links[(tail, head)] = _weight(model, operands, s, t) if tu is not None else None
+    _draw_links(dot, model, links)
+    sums = [f"{node.id}op" for node, unit in zip(model.nodes, units) if unit is None and node.op == "add"]
+    if ladder and len(sums) > 1:
+        with dot.subgraph() as rows:  # the + ops one below the other, in the sum's order
+            rows.attr(rank="same")
+            rows.attr("edge", style="invis")
+            rows.edges(pairwise(sums))
     return dot
+
+
+# A link into a collapsed neuron that carries one weight is drawn as a network diagram draws it:
+# its colour the weight's sign, its width its size (the training page's colours).
+_WEIGHT_COLOURS = ("#f59322b0", "#0877bdb0")  # negative, positive
+
+
+def _weight(model: GraphModel, operands: list[list[int]], source: int, target: int) -> int | None:
+    """The weight a link carries: the leaf ``source`` is multiplied by (``target`` is that ``*``)."""
+    pair = operands[target]
+    if model.nodes[target].op != "mul" or len(pair) != 2:
+        return None
+    other = pair[1] if pair[0] == source else pair[0]
+    return other if model.nodes[other].is_leaf else None
+
+
+def _draw_links(dot: graphviz.Digraph, model: GraphModel, links: dict[tuple[str, str], int | None]) -> None:
+    """Edges from or into collapsed boxes, one per pair of shapes (weights sized and coloured)."""
+    weights = [model.nodes[w].data for w in links.values() if w is not None]
+    biggest = max((abs(w) for w in weights if math.isfinite(w)), default=1.0) or 1.0
+    for k, ((tail, head), w) in enumerate(links.items(), 1):
+        style: dict[str, str] = {}
+        if w is not None:
+            node = model.nodes[w]
+            finite = math.isfinite(node.data)
+            style = {
+                "color": _WEIGHT_COLOURS[node.data > 0],
+                "penwidth": f"{0.4 + 3.0 * min(1.0, abs(node.data) / biggest) if finite else 1.0:.2f}",
+                "tooltip": escape_tooltip(f"{node.label or node.id}: data {node.data!r}, grad {node.grad!r}"),
+            }
+        dot.edge(tail, head, id=f"link-{k}", **{"class": "link weight" if w is not None else "link"}, **style)
 
 
 def _value_node(container: graphviz.Digraph, node: Node, rankdir: str, decimals: int) -> None:
@@ -249,10 +299,15 @@ def _box(
 
 
 def to_dot(
-    model: GraphModel, rankdir: str = "LR", decimals: int = DEFAULT_DECIMALS, collapsed: Iterable[str] = ()
+    model: GraphModel,
+    rankdir: str = "LR",
+    decimals: int = DEFAULT_DECIMALS,
+    collapsed: Iterable[str] = (),
+    ladder: bool = False,
 ) -> str:
-    """The DOT source text of ``model`` (``collapsed``: clusters drawn as one box each)."""
-    return build_digraph(model, rankdir, decimals, collapsed=collapsed).source
+    """The DOT source text of ``model`` (``collapsed``: clusters drawn as one box each; ``ladder``:
+    sums one weight per row, see ``build_digraph``)."""
+    return build_digraph(model, rankdir, decimals, collapsed=collapsed, ladder=ladder).source
 
 
 def draw_dot(

@@ -5,7 +5,8 @@ too many to read, and Graphviz needs most of a minute to lay it out. Collapsed, 
 network diagram shows (inputs, one node per neuron, the loss) with the numbers of this datapoint
 on it: each neuron's output ``data`` and ``grad``, each weight and its per-sample gradient.
 ``expand_neuron`` gives one neuron's own scalar graph (the ``w_i * x_i`` products, the sum
-``b + ...``, the activation) as ordinary Values, so ``GraphModel``/``engine.dot`` draw it.
+``b + ...``, the activation) as ordinary Values, so ``GraphModel``/``engine.dot`` draw it (with
+``ladder=True``: one weight per row).
 
 Neurons are found as ``engine.clusters`` finds them in every graph the playground draws (one search
 for what a neuron is): from each neuron's bias, the run of ``+`` that adds one ``w_i * x_i`` per
@@ -14,16 +15,11 @@ weight, then its activation.
 
 from __future__ import annotations
 
-import math
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import graphviz
-
 from engine.clusters import ModelNeuron, Pass, find_passes
-from engine.dot import LAYOUT_LIMITS, build_digraph, escape_record_field, escape_tooltip, format_number
-from engine.graph import GraphModel
 from engine.nn import MLP
 from engine.reader import read_graph, topo_order
 from engine.value import Value
@@ -318,109 +314,3 @@ def expand_neuron(graph: CollapsedGraph, nid: str) -> Value:
         return ""
 
     return copy(part.output, label)
-
-
-# ------------------------------------------------------------------ drawing an expanded neuron
-
-
-def expanded_dot(model: GraphModel) -> str:
-    """DOT for an expanded neuron (``GraphModel`` of ``expand_neuron``), drawn as a ladder.
-
-    micrograd's sum is a chain ``((b + w0*x0) + w1*x1) + ...``; drawn as it is, each ``+`` sits one
-    rank right of the last and a 16-input neuron becomes a staircase ~6,000 points wide. Here the
-    running sum does not push the next ``+`` right (``constraint=false``) and the ``+`` ops keep
-    their order top to bottom, so each weight gets a row: ``w_i, x_i -> * -> + -> partial sum``, the
-    sum flowing down the right side into the activation. Same nodes, same edges, same numbers.
-    """
-    dot = build_digraph(model)
-    by_id = {node.id: node for node in model.nodes}
-    sums = [node for node in model.nodes if node.op == "add"]
-    source = dot.source
-    for edge in model.edges:
-        if edge.position == 0 and by_id[edge.target].op == "add" and by_id[edge.source].op == "add":
-            attribute = f'id="edge-{edge.id}"'
-            if source.count(attribute) != 1:
-                return dot.source  # not the drawing this expects: keep micrograd's layout
-            source = source.replace(attribute, f"constraint=false {attribute}", 1)
-    rows = " -> ".join(f"{node.id}op" for node in sums)
-    order = f"\t{{rank=same; edge [style=invis]; {rows}}}\n" if len(sums) > 1 else ""
-    head, _, _ = source.rstrip().rpartition("}")
-    return head.replace("rankdir=LR", "rankdir=LR nodesep=0.12 ranksep=0.3", 1) + order + "}\n"
-
-
-# ------------------------------------------------------------------ drawing the collapsed graph
-
-_CLASS_COLOURS = ("#f59322", "#0877bd")  # the training page's negative / positive weight colours
-
-
-def collapsed_dot(graph: CollapsedGraph, max_edges: int, decimals: int = 4) -> str:
-    """DOT for the collapsed graph: a record per node, an edge per weight (width ∝ |w|).
-
-    Only the ``max_edges`` strongest weights (by |w|) are drawn, so dot's layout stays fast on the
-    widest networks; the JSON has them all.
-    """
-    dot = graphviz.Digraph(
-        "network",
-        graph_attr={
-            "rankdir": "LR",
-            "bgcolor": "transparent",
-            "splines": "line",  # straight lines: a dense layered graph lays out fast and reads well
-            "nodesep": "0.08",
-            "ranksep": "1.6",
-            **LAYOUT_LIMITS,
-        },
-        node_attr={"fontname": "Helvetica,Arial,sans-serif", "fontsize": "11", "shape": "record"},
-        edge_attr={"arrowsize": "0.5"},
-    )
-    by_layer: dict[int, list[CollapsedNode]] = {}
-    for node in graph.nodes:
-        by_layer.setdefault(node.layer, []).append(node)
-    for layer in sorted(by_layer):
-        with dot.subgraph(name=f"layer{layer}") as sub:
-            sub.attr(rank="same")
-            for node in by_layer[layer]:
-                fields = [
-                    escape_record_field(node.label),
-                    f"data {format_number(node.data, decimals)}",
-                    f"grad {format_number(node.grad, decimals)}",
-                ]
-                tooltip = f"{node.label}: data {node.data!r}, grad {node.grad!r}"
-                if node.kind == "loss":
-                    fields[0] = escape_record_field(f"loss ({graph.loss.kind})")
-                    tooltip += f"; {graph.loss.formula}; {graph.loss.scalar_values} scalar values"
-                elif node.kind == "neuron":
-                    tooltip += f"; {node.activation}; {node.scalar_values} scalar values"
-                sub.node(
-                    _dot_id(node.id),
-                    label="{ " + " | ".join(fields) + " }",
-                    style="filled",
-                    fillcolor="#fff1c9"
-                    if node.kind == "loss"
-                    else "#e8f1fb"
-                    if node.kind == "input"
-                    else "#ffffff",
-                    id=f"neuron-{_dot_id(node.id)}",
-                    **{"class": f"cnode {node.kind}"},
-                    tooltip=escape_tooltip(tooltip),
-                )
-    strongest = sorted(graph.edges, key=lambda e: -abs(e.weight) if math.isfinite(e.weight) else 0)[
-        :max_edges
-    ]
-    biggest = max((abs(e.weight) for e in strongest if math.isfinite(e.weight)), default=1.0) or 1.0
-    for e in strongest:
-        width = 0.4 + 3.0 * min(1.0, abs(e.weight) / biggest) if math.isfinite(e.weight) else 1.0
-        dot.edge(
-            _dot_id(e.source),
-            _dot_id(e.target),
-            color=_CLASS_COLOURS[e.weight > 0] + "b0",
-            penwidth=f"{width:.2f}",
-            tooltip=escape_tooltip(f"w {e.weight!r}, grad {e.weight_grad!r}"),
-        )
-    last_layer = max(node.layer for node in graph.nodes if node.kind == "neuron")
-    for node in by_layer[last_layer]:
-        dot.edge(_dot_id(node.id), "loss", color="#5f6b85")
-    return dot.source
-
-
-def _dot_id(node_id: str) -> str:
-    return "n" + node_id.replace(".", "_")

@@ -68,7 +68,6 @@ class Settings:
     viewer_queue_events: int = 32  # events a slow viewer may lag behind before the oldest are dropped
     sse_heartbeat_seconds: float = 15.0
     evicted_ids_remembered: int = 4_096  # evicted/deleted ids (and rooms) that still answer 410, not 404
-    max_graph_svg_edges: int = 1_200  # weights drawn in a datapoint's collapsed SVG graph (dot layout time)
     max_history_points: int = 2_000  # metrics kept per session: the latest quarter exact, older ones thinned
     event_backlog_bytes: int = 262_144  # latest events kept per session, for viewers resuming (Last-Event-ID)
     # Fair shares and work budgets (sessions area, issue 14): a class of 60 behind one NAT is one

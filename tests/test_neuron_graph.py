@@ -9,19 +9,19 @@ import pytest
 import torch
 
 from engine.dot import to_dot
+from engine.drawing import plan
 from engine.graph import GraphModel
 from engine.losses import encode_target, sample_loss
 from engine.neuron_graph import (
     NeuronGraphError,
     collapse,
-    collapsed_dot,
     expand_neuron,
-    expanded_dot,
     find_neurons,
     input_values,
     parse_neuron_id,
 )
 from engine.nn import MLP
+from engine.reader import read_graph
 from engine.value import Value
 
 
@@ -117,11 +117,11 @@ def test_expanded_neuron_is_a_cut_of_the_full_graph():
     assert copy is not original.output and copy._prev[0] is not original.pre_activation
 
 
-def test_expanded_dot_is_the_same_graph_laid_out_one_weight_per_row():
+def test_ladder_is_the_same_graph_laid_out_one_weight_per_row():
     model, _, root, target = one_datapoint("relu", sizes=(5, 2, 1), label=1)
     graph = collapsed(model, root, target)
     model_graph = GraphModel.from_root(expand_neuron(graph, "1.0"))
-    plain, ladder = to_dot(model_graph), expanded_dot(model_graph)
+    plain, ladder = to_dot(model_graph), to_dot(model_graph, ladder=True)
     # Every node and edge of micrograd's drawing, with the same ids and numbers.
     assert re.findall(r'id="[^"]+"', plain) == re.findall(r'id="[^"]+"', ladder)
     assert ladder.count("->") == plain.count("->") + 4  # plus the invisible chain ordering the 5 + ops
@@ -145,12 +145,19 @@ def test_expanded_dot_is_the_same_graph_laid_out_one_weight_per_row():
     assert width < plain_width / 1.5
 
 
-def test_collapsed_dot_draws_every_node_and_at_most_max_edges():
-    model, _, root, target = one_datapoint()
-    graph = collapsed(model, root, target)
-    source = collapsed_dot(graph, max_edges=5)
-    assert source.count('class="cnode') == len(graph.nodes)
-    assert source.count("->") == 5 + 1  # the 5 strongest weights, and score -> loss
+def test_a_datapoint_drawn_collapsed_takes_the_playgrounds_path():
+    # One drawing path: read with the model's structure, plan with every neuron one box (engine.drawing),
+    # DOT from engine.dot; each link into a neuron carries its weight (colour: sign; width: size).
+    model, _, root, _ = one_datapoint(sizes=(3, 2, 1))
+    graph = read_graph(root, structure={"model": model})
+    layers = [c.id for c in graph.clusters if c.kind != "neuron"]
+    source = to_dot(graph, collapsed=plan(graph, 400, 4000, layers).collapsed)
+    assert source.count("kind-neuron") == 3 + 2 + 1
+    weights = [w for layer in model.layers for n in layer.neurons for w in n.w]
+    assert source.count('class="link weight"') == len(weights) == 2 * 3 + 3 * 2 + 2 * 1
+    for w in weights:  # each weight once, coloured by its sign
+        colour = "#0877bdb0" if w.data > 0 else "#f59322b0"
+        assert len(re.findall(rf'color="{colour}"[^\]]*data {re.escape(repr(w.data))}, grad', source)) == 1
 
 
 def test_parse_neuron_id():

@@ -449,7 +449,9 @@ def test_default_network_graph_stays_small_enough_to_draw():
     assert height > width and width < 2_000
     assert all(f"w1.15.{j}" in ET.tostring(ladder, encoding="unicode") for j in range(16))
     svg = client.get(f"/api/sessions/{sid}/graph?sample=0&format=svg")
-    assert svg.status_code == 200 and svg.text.count('class="node cnode') == 36
+    # The playground's drawing path: a box per neuron, a weight on each link into one.
+    assert svg.status_code == 200 and svg.text.count('class="node box kind-neuron"') == 16 + 16 + 1
+    assert svg.text.count('class="edge link weight"') == 2 * 16 + 16 * 16 + 16
 
 
 def test_diverging_run_still_sends_valid_json():

@@ -25,8 +25,8 @@ from app.schemas.sessions import (
 )
 from app.sessions import compute
 from app.sessions.session import SampleGraph, Session
+from engine.dot import to_dot
 from engine.graph import GraphModel
-from engine.neuron_graph import collapsed_dot, expanded_dot
 
 
 class JsonText(str):
@@ -65,9 +65,9 @@ async def graph(
     session: Session, sample: int, split: str, neuron: str | None, format: str
 ) -> CollapsedGraphOut | ExpandedNeuronOut | str:
     """One datapoint's graph as JSON, or drawn (SVG text) by the renderer (its own pool and cap)."""
-    view = await compute.run(session.turn, session.sample_graph, sample, split, neuron)
+    view = await compute.run(session.turn, session.sample_graph, sample, split, neuron, format == "svg")
     if format == "svg":
-        return await run_in_threadpool(_draw, view, session.settings.max_graph_svg_edges)
+        return await run_in_threadpool(_draw, view)
     return await run_in_threadpool(lambda: JsonText(_describe(view).model_dump_json()))
 
 
@@ -144,9 +144,13 @@ def _describe(view: SampleGraph) -> CollapsedGraphOut | ExpandedNeuronOut:
     )
 
 
-def _draw(view: SampleGraph, max_edges: int) -> str:
+def _draw(view: SampleGraph) -> str:
+    """The one drawing path (engine.drawing, engine.dot) the playground's graphs take: the datapoint
+    with each neuron one box, or the expanded neuron's own graph, one weight per row."""
     if view.expanded is None:
-        return renderer.svg(collapsed_dot(view.collapsed, max_edges))
+        assert view.drawing is not None
+        layers = [c.id for c in view.drawing.clusters if c.kind != "neuron"]  # open: neurons are boxes
+        return renderer.svg(renderer.dot_source(view.drawing, "LR", layers))
     model = GraphModel.from_root(view.expanded)
     renderer.check(model)
-    return renderer.svg(expanded_dot(model))
+    return renderer.svg(to_dot(model, ladder=True))

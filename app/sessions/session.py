@@ -39,6 +39,7 @@ from app.sessions.errors import InvalidRequest, ServerBusy, SessionGone
 from app.sessions.play import PLAY_TICK_SECONDS, PlayRun, player
 from app.sessions.sse import Broadcast
 from engine import work
+from engine.graph import GraphModel
 from engine.losses import encode_target
 from engine.neuron_graph import (
     CollapsedGraph,
@@ -50,6 +51,7 @@ from engine.neuron_graph import (
     neuron_id,
     parse_neuron_id,
 )
+from engine.reader import read_graph
 from engine.settings import Settings
 from engine.train import Metrics, Trainer
 from engine.value import Value
@@ -67,6 +69,7 @@ class SampleGraph:
     collapsed: CollapsedGraph
     expanded: Value | None  # the chosen neuron's own scalar graph (a copy), if one was asked for
     neuron: str | None
+    drawing: GraphModel | None = None  # the datapoint's whole graph, named and clustered, to draw
 
 
 @dataclass
@@ -205,8 +208,12 @@ class Session:
                 from_attributes=True,
             )
 
-    def sample_graph(self, index: int, split: str, neuron: str | None = None) -> SampleGraph:
-        """One datapoint's graph, collapsed to neurons, and ``neuron`` ("L.N") expanded if asked."""
+    def sample_graph(
+        self, index: int, split: str, neuron: str | None = None, drawing: bool = False
+    ) -> SampleGraph:
+        """One datapoint's graph, collapsed to neurons, and ``neuron`` ("L.N") expanded if asked;
+        with ``drawing``, also read as a GraphModel to draw (under the lock: training on would
+        change the weights it reads)."""
         with self._locked():
             trainer = self.trainer
             data = trainer.dataset
@@ -230,12 +237,13 @@ class Session:
                     nid = neuron_id(*parse_neuron_id(neuron, layer_sizes(trainer)))
                     # A copy, made under the lock: training on would change the weights it reads.
                     expanded = expand_neuron(graph, nid)
+                whole = read_graph(root, structure={"model": model}) if drawing and neuron is None else None
             except NeuronGraphError as exc:
                 raise InvalidRequest(str(exc)) from None
             sample = SampleOut(
                 step=trainer.step_count, index=index, split=split, x=list(X[index]), label=y[index]
             )
-            return SampleGraph(sample, graph, expanded, nid)
+            return SampleGraph(sample, graph, expanded, nid, whole)
 
     def hello(self) -> SessionEvent:
         """The first event of a stream: where the run is, with a picture to draw right away.
