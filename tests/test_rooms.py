@@ -6,7 +6,9 @@ import itertools
 import re
 
 from fastapi.testclient import TestClient
+from servers import Uvicorn, http
 
+from app import addresses
 from app.main import app
 from app.sessions.tokens import ROOM_ALPHABET, ROOM_CODE_LENGTH
 
@@ -105,3 +107,37 @@ def test_owner_token_is_one_security_scheme_in_openapi():
         headers = [p["name"].lower() for p in operation.get("parameters", []) if p["in"] == "header"]
         assert "x-owner-token" not in headers and "authorization" not in headers
     assert "security" not in paths["/api/sessions/{session_id}/network"]["get"]
+
+
+# ------------------------------------------------------------------ where students can reach the server
+
+
+def test_a_server_on_every_interface_offers_its_lan_addresses(tmp_path):
+    """Bound to 0.0.0.0 (``make run HOST=0.0.0.0``): the real listening socket, and a base URL for
+    each of the machine's LAN IPv4 addresses, for the share dialog."""
+    server = Uvicorn(tmp_path, host="0.0.0.0")
+    try:
+        answer = http.get(f"{server.base}/api/server/addresses").json()
+    finally:
+        server.stop()
+    assert {"host": "0.0.0.0", "port": server.port} in answer["bound"]
+    lan = [ip for ip in addresses.lan_addresses() if ":" not in ip]
+    assert lan, "this machine has no LAN address: the test cannot check what the dialog offers"
+    assert answer["lan_urls"] == [f"http://{ip}:{server.port}" for ip in lan]
+    assert answer["loopback_only"] is False and answer["hint"] is None
+
+
+def test_a_server_on_loopback_only_says_so_and_how_to_share(monkeypatch):
+    monkeypatch.setattr(addresses, "listening", lambda: [("127.0.0.1", 8000), ("::1", 8000)])
+    answer = client.get("/api/server/addresses").json()
+    assert answer["loopback_only"] is True and answer["lan_urls"] == []
+    assert "HOST=0.0.0.0" in answer["hint"] and "127.0.0.1" in answer["hint"]
+    # Bound to one LAN address: that one, and no warning.
+    monkeypatch.setattr(addresses, "listening", lambda: [("192.168.1.20", 8000)])
+    answer = client.get("/api/server/addresses").json()
+    assert answer["lan_urls"] == ["http://192.168.1.20:8000"] and answer["loopback_only"] is False
+    # Bound to every IPv6 interface too: IPv6 addresses in brackets.
+    monkeypatch.setattr(addresses, "listening", lambda: [("::", 8000)])
+    monkeypatch.setattr(addresses, "lan_addresses", lambda: ["10.0.0.7", "fd00::7"])
+    answer = client.get("/api/server/addresses").json()
+    assert answer["lan_urls"] == ["http://10.0.0.7:8000", "http://[fd00::7]:8000"]
