@@ -29,6 +29,7 @@ LIMITS = {
     "BACKPROP_LAB_MAX_SESSIONS_PER_CLIENT": "3",
     "BACKPROP_LAB_MAX_STREAMS_PER_CLIENT": "5",
     "BACKPROP_LAB_MAX_VIEWERS_PER_SESSION": "3",
+    "BACKPROP_LAB_MAX_PLAYING_PER_CLIENT": "2",
 }
 EAGER_DEMO = {"executor": "eager"}  # micrograd's demo on the eager executor: ~0.1-0.5 s a step
 TINY = {"hidden": [2], "n_points": 8, "seed": 1}
@@ -199,6 +200,28 @@ def test_one_address_cannot_hold_every_stream(server):
             for stream in opened:
                 stream.__exit__(None, None, None)
             c.delete(f"/api/sessions/{sid}", headers=owner)
+
+
+def test_one_address_cannot_play_every_run(server):
+    """Playing runs are a share per address too (before: 64 playing runs of one client made every
+    new session 503 for everyone)."""
+    with as_client(server, 10) as c, as_client(server, 11) as other:
+        runs = [create(c) for _ in range(3)]
+        theirs = create(other)
+        try:
+            play = {"json": {"steps_per_second": 1}}
+            for sid, owner in runs[:2]:
+                assert c.post(f"/api/sessions/{sid}/play", headers=owner, **play).status_code == 200
+            refused = c.post(f"/api/sessions/{runs[2][0]}/play", headers=runs[2][1], **play)
+            assert refused.status_code == 503 and refused.headers["retry-after"]
+            assert "max_playing_per_client" in refused.json()["detail"]["message"]
+            assert other.post(f"/api/sessions/{theirs[0]}/play", headers=theirs[1], **play).status_code == 200
+            # Pausing one gives the share back.
+            assert c.post(f"/api/sessions/{runs[0][0]}/pause", headers=runs[0][1]).status_code == 200
+            assert c.post(f"/api/sessions/{runs[2][0]}/play", headers=runs[2][1], **play).status_code == 200
+        finally:
+            for (sid, owner), who in [*((run, c) for run in runs), (theirs, other)]:
+                who.delete(f"/api/sessions/{sid}", headers=owner)
 
 
 # ------------------------------------------------------------------ 6. /events' shapes
