@@ -20,6 +20,7 @@ import httpx
 import pytest
 from servers import RedisServer, Uvicorn, http, read_events, steps_across_a_reconnect
 
+from app import addresses
 from app.schemas.sessions import TrainConfigIn
 from app.sessions.convert import engine_config
 from engine.train import Trainer
@@ -27,6 +28,7 @@ from engine.train import Trainer
 SMALL = {"hidden": [4], "n_points": 24, "seed": 3}
 ENV = {
     "BACKPROP_LAB_MAX_SESSIONS_PER_CLIENT": "12",
+    "BACKPROP_LAB_MAX_VIEWERS_PER_SESSION": "3",
     # Checkpoints only with play/pause/reset: a worker taking over always recomputes the steps since.
     "BACKPROP_LAB_REDIS_CHECKPOINT_SECONDS": "600",
 }
@@ -52,8 +54,8 @@ class Workers:
 
 @pytest.fixture(scope="module")
 def unshared(tmp_path_factory):
-    """Two workers and no Redis (started with the others, to overlap their start-up)."""
-    server = Uvicorn(tmp_path_factory.mktemp("unshared"), args=("--workers", "2"), wait=False)
+    """Two workers and no Redis, on every interface (started with the others, to overlap their start-up)."""
+    server = Uvicorn(tmp_path_factory.mktemp("unshared"), host="0.0.0.0", args=("--workers", "2"), wait=False)
     yield server
     server.stop()
 
@@ -271,6 +273,32 @@ def test_limits_hold_across_processes(workers):
         http.delete(f"{a.base}/api/sessions/{body['id']}", headers={"X-Owner-Token": body["owner_token"]})
 
 
+def test_a_sessions_viewer_limit_counts_every_process(workers):
+    """max_viewers_per_session: three streams open, split over both processes; a fourth is refused
+    on either, and a slot given back on one is free on the other."""
+    a, b = workers["a"], workers["b"]
+    sid, owner, _ = create(a.base)
+    url = f"/api/sessions/{sid}/events"
+    opened = [http.stream("GET", base + url) for base in (a.base, b.base, a.base)]
+    try:
+        assert all(stream.__enter__().status_code == 200 for stream in opened)
+        for base in (a.base, b.base):
+            refused = http.get(base + url)
+            assert refused.status_code == 503, refused.text
+            assert "max_viewers_per_session" in refused.json()["detail"]["message"]
+        opened.pop(0).__exit__(None, None, None)  # a viewer on a leaves...
+        deadline = time.monotonic() + 10
+        while (response := http.stream("GET", b.base + url)).__enter__().status_code != 200:  # ...b has room
+            response.__exit__(None, None, None)
+            assert time.monotonic() < deadline, "the slot was never given back"
+            time.sleep(0.1)
+        opened.append(response)
+    finally:
+        for stream in opened:
+            stream.__exit__(None, None, None)
+        http.delete(f"{a.base}/api/sessions/{sid}", headers=owner)
+
+
 def test_several_workers_without_redis_refuse_sessions_loudly(unshared):
     server = unshared.ready()
     response = http.post(f"{server.base}/api/sessions", json=SMALL, timeout=30)
@@ -278,3 +306,15 @@ def test_several_workers_without_redis_refuse_sessions_loudly(unshared):
     assert "BACKPROP_LAB_REDIS_URL" in response.json()["detail"]["message"]
     assert http.get(f"{server.base}/healthz", timeout=30).status_code == 200
     assert "BACKPROP_LAB_REDIS_URL" in server.log_path.read_text()
+
+
+def test_a_server_on_every_interface_offers_its_lan_addresses(unshared):
+    """Bound to 0.0.0.0 (``make run HOST=0.0.0.0``), a worker process reports the socket it inherited
+    and a base URL for each of the machine's LAN IPv4 addresses, for the share dialog (issue 11)."""
+    server = unshared.ready()
+    answer = http.get(f"{server.base}/api/server/addresses").json()
+    assert {"host": "0.0.0.0", "port": server.port} in answer["bound"]
+    lan = [ip for ip in addresses.lan_addresses() if ":" not in ip]
+    assert lan, "this machine has no LAN address: the test cannot check what the dialog offers"
+    assert answer["lan_urls"] == [f"http://{ip}:{server.port}" for ip in lan]
+    assert answer["loopback_only"] is False and answer["hint"] is None

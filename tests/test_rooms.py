@@ -6,7 +6,6 @@ import itertools
 import re
 
 from fastapi.testclient import TestClient
-from servers import Uvicorn, http
 
 from app import addresses
 from app.main import app
@@ -110,21 +109,7 @@ def test_owner_token_is_one_security_scheme_in_openapi():
 
 
 # ------------------------------------------------------------------ where students can reach the server
-
-
-def test_a_server_on_every_interface_offers_its_lan_addresses(tmp_path):
-    """Bound to 0.0.0.0 (``make run HOST=0.0.0.0``): the real listening socket, and a base URL for
-    each of the machine's LAN IPv4 addresses, for the share dialog."""
-    server = Uvicorn(tmp_path, host="0.0.0.0")
-    try:
-        answer = http.get(f"{server.base}/api/server/addresses").json()
-    finally:
-        server.stop()
-    assert {"host": "0.0.0.0", "port": server.port} in answer["bound"]
-    lan = [ip for ip in addresses.lan_addresses() if ":" not in ip]
-    assert lan, "this machine has no LAN address: the test cannot check what the dialog offers"
-    assert answer["lan_urls"] == [f"http://{ip}:{server.port}" for ip in lan]
-    assert answer["loopback_only"] is False and answer["hint"] is None
+# (a real server bound to 0.0.0.0: tests/test_redis.py, on its two workers without Redis)
 
 
 def test_a_server_on_loopback_only_says_so_and_how_to_share(monkeypatch):
