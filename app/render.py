@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import os
 import re
 import shutil
@@ -42,7 +43,13 @@ class UnknownCluster(RenderError):
 
 
 class RenderBusy(RenderError):
+    """Every render slot stayed busy for render_wait_seconds: try again after about that long."""
+
     status_code = 503
+
+    def __init__(self, message: str, retry_after: float):
+        super().__init__(message)
+        self.headers = {"Retry-After": str(max(1, math.ceil(retry_after)))}
 
 
 class RenderTimeout(RenderError):
@@ -127,7 +134,8 @@ class Renderer:
         if not self._slots.acquire(timeout=self.settings.render_wait_seconds):
             raise RenderBusy(
                 f"all {self.settings.max_concurrent_renders} graph renderers are busy; "
-                f"try again in a moment ({JSON_STILL_WORKS})"
+                f"try again in a moment ({JSON_STILL_WORKS})",
+                self.settings.render_wait_seconds,
             )
         try:
             svg = self._run_dot(dot_source)

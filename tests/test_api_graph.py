@@ -323,7 +323,9 @@ def test_busy_and_slow_renderers_are_503(monkeypatch):
     monkeypatch.setattr(graph_routes, "renderer", busy)
     assert busy._slots.acquire(timeout=1)
     try:
-        assert "busy" in assert_error(post("/api/graph/svg", source=README_PROGRAM), 503)["message"]
+        response = post("/api/graph/svg", source=README_PROGRAM)
+        assert "busy" in assert_error(response, 503)["message"]
+        assert response.headers["retry-after"] == "1"  # render_wait_seconds 0.01, rounded up
     finally:
         busy._slots.release()
     monkeypatch.setattr(graph_routes, "renderer", Renderer(Settings(render_timeout_seconds=0.001)))
