@@ -53,6 +53,14 @@ def test_the_loop_runs_a_hundred_steps_under_max_nodes():
     assert program.prints[-1][1].startswith("99 ")
 
 
+def test_the_lecture_loop_is_drawn_collapsed_not_refused():
+    # 394 values, ~700 shapes drawn whole: over max_render_nodes, so one box per neuron (issue 10).
+    response = client.post("/api/graph/svg", json={"source": LOOP})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("image/svg+xml")
+    assert response.text.count('class="node box kind-neuron"') == 4 * 9  # 4 datapoints x 9 neurons
+    assert 'id="cluster-D1"' in response.text  # the datapoints stay open frames
+
+
 def test_the_lecture_loop_of_1000_steps_fits_max_eval_steps():
     # A step is a statement run or a comprehension item; a loop iteration is not one more (its body
     # is), nor is sum()'s item when a comprehension counted it. The lecture's loop body is 96 steps
