@@ -1,4 +1,5 @@
-"""The FastAPI application: ``backprop-lab serve`` (or ``uvicorn app.main:app`` in a checkout)."""
+"""The FastAPI application, as ``backprop-lab serve`` runs it (app/cli.py; not a bare
+``uvicorn app.main:app``, whose HTTP parser refuses the long GETs the app itself answers)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from app.errors import (
 from app.routes import docs, graph, pages, pyodide, rooms, sessions
 from app.sessions.lifespan import lifespan
 from app.web import static_files
+from backprop_lab import __version__
 
 app = FastAPI(
     title="Backprop Lab",
@@ -24,7 +26,7 @@ app = FastAPI(
     "and live MLP training sessions.\n\n"
     'Every error answer is `{"detail": {"message", "line", "column"}}`. '
     "Pages: [playground](/) · [live training](/train); these docs as [Swagger UI](/docs) or [ReDoc](/redoc).",
-    version="0.1.0",
+    version=__version__,  # the one version: the package's (hatch reads it too)
     license_info={"name": "MIT", "identifier": "MIT"},
     lifespan=lifespan,  # training sessions end on shutdown, so open event streams do not hold it up
     docs_url=None,  # served by app.routes.docs from the vendored Swagger UI and ReDoc

@@ -110,3 +110,9 @@ def test_the_docs_pages_load_nothing_from_other_hosts():
         urls = re.findall(r'(?:src|href|spec-url)="([^"]+)"', html)
         assert urls, path
         assert all(u.startswith(("/", "http://testserver/")) for u in urls), urls
+
+
+def test_the_api_version_is_the_packages():
+    import backprop_lab
+
+    assert SPEC["info"]["version"] == backprop_lab.__version__  # one version, which hatch also reads

@@ -222,6 +222,24 @@ def test_the_notebook_import_line_uses_the_installed_package(venv, notebook_fold
     assert run.stdout.strip() == "ok", run.stdout + run.stderr
 
 
+def test_in_a_checkout_a_students_engine_py_is_named_not_imported(notebook_folder, tmp_path):
+    """This venv has the checkout installed editable, where ``engine`` and ``app`` are top-level names:
+    a module of the same name in the current folder is named in a clear error, never run."""
+
+    def python(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+    notebook = python("-c", "from backprop_lab import Value", cwd=notebook_folder)
+    assert notebook.returncode != 0, notebook.stdout
+    assert f"{notebook_folder / 'engine.py'} hides Backprop Lab's own 'engine' package" in notebook.stderr
+    assert "pip install ." in notebook.stderr and "was imported" not in notebook.stderr
+
+    (tmp_path / "app.py").write_text("raise SystemExit('a Flask app.py was imported')\n")
+    assert python("-c", "from backprop_lab import Value", cwd=tmp_path).returncode == 0  # needs no app
+    command = python("-m", "backprop_lab", "--help", cwd=tmp_path)
+    assert command.returncode != 0 and "app.py hides Backprop Lab's own 'app' package" in command.stderr
+
+
 def test_the_installed_server_serves_pages_static_files_and_docs(served):
     with httpx.Client(base_url=served, timeout=30) as http:
         assets = set()
