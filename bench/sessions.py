@@ -111,7 +111,8 @@ async def measure(setup: Setup, n_sessions: int, args: argparse.Namespace) -> tu
     rates, event lags, and each process's CPU use while measuring (in cores: 1.0 = one core busy)."""
     bases = setup.bases
     config = {"executor": args.executor, "total_steps": 1_000_000}
-    limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
+    # keep-alive shorter than uvicorn's 5 s: the deletes after 12 s idle must not reuse a closed connection
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=None, keepalive_expiry=2)
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
         sessions = []
         for i in range(n_sessions):
