@@ -188,13 +188,18 @@ def most_sessions(setup: Setup, args: argparse.Namespace) -> tuple[int, str]:
     """The most sessions carried: double until one fails, then bisect (each trial a fresh set)."""
     best, n, failed, executor = 0, args.start, None, "?"
     while failed is None or failed - best > args.step:
-        rates, latencies, executor, cores = asyncio.run(measure(setup, n, args))
-        ok = carried(rates, latencies, args)
-        p99 = 1000 * percentile(latencies, 0.99) if latencies else 0
-        print(
-            f"  {n:4} sessions: slowest {min(rates):5.1f} steps/s, p99 {p99:6.1f} ms: {'ok' if ok else 'no'}"
-            f"   {cpu_line(cores)}"
-        )
+        try:
+            rates, latencies, executor, cores = asyncio.run(measure(setup, n, args))
+        except httpx.HTTPError as exc:  # a refused or dropped request: this many were not carried
+            print(f"  {n:4} sessions: {exc.__class__.__name__} {exc}: no")
+            ok = False
+        else:
+            ok = carried(rates, latencies, args)
+            p99 = 1000 * percentile(latencies, 0.99) if latencies else 0
+            print(
+                f"  {n:4} sessions: slowest {min(rates):5.1f} steps/s, p99 {p99:6.1f} ms: "
+                f"{'ok' if ok else 'no'}   {cpu_line(cores)}"
+            )
         if ok:
             best = n
             n = n * 2 if failed is None else (n + failed) // 2
