@@ -11,6 +11,7 @@ run, recomputed from an older checkpoint); SIGTERM hands sessions over; Redis re
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import threading
@@ -18,10 +19,12 @@ import time
 
 import httpx
 import pytest
+import redis
 from servers import RedisServer, Uvicorn, http, read_events, steps_across_a_reconnect
 
 from app import addresses
 from app.schemas.sessions import TrainConfigIn
+from app.sessions import redis_keys as keys
 from app.sessions.convert import engine_config
 from engine.train import Trainer
 
@@ -318,3 +321,46 @@ def test_a_server_on_every_interface_offers_its_lan_addresses(unshared):
     assert lan, "this machine has no LAN address: the test cannot check what the dialog offers"
     assert answer["lan_urls"] == [f"http://{ip}:{server.port}" for ip in lan]
     assert answer["loopback_only"] is False and answer["hint"] is None
+
+
+def test_a_stalled_former_holder_cannot_write_after_losing_the_lease(redis_server):
+    """Fencing, in the scripts every holder's write goes through: a worker that stalled past its
+    lease (GC pause, swapped out) and lost the session to another can no longer publish, save a
+    checkpoint, rewrite the history or end the session; the new holder can."""
+    r = redis.Redis.from_url(redis_server.url, decode_responses=True)
+    sid = "fencing-test"
+    lease, fence = keys.lease(sid), keys.fence(sid)
+    acquire, publish = r.register_script(keys.ACQUIRE), r.register_script(keys.PUBLISH)
+    rewrite, end = r.register_script(keys.REWRITE_HISTORY), r.register_script(keys.END)
+
+    def publish_as(holder: str, step: int) -> list:
+        event = json.dumps({"kind": "step", "step": step})
+        stream = [lease, keys.ckpt(sid), keys.events(sid), keys.hist(sid), keys.PLAYING]
+        return publish(
+            keys=[*stream, keys.client_playing("c"), keys.SESSIONS],
+            args=[holder, "{}", event, "step", 100, "0", "1", sid, 1, step, f'{{"step":{step}}}'],
+        )
+
+    try:
+        old = f"old|{acquire(keys=[lease, fence], args=['old', 60_000])}"
+        publish_as(old, 1)
+        assert acquire(keys=[lease, fence], args=["new", 60_000]) is None, "a live lease is exclusive"
+        r.delete(lease)  # the old holder stalls past its lease: it expires...
+        new = f"new|{acquire(keys=[lease, fence], args=['new', 60_000])}"  # ...and another takes it
+        assert new != old
+        for write in (
+            lambda: publish_as(old, 2),
+            lambda: rewrite(keys=[lease, keys.hist(sid)], args=[old, "x"]),
+            lambda: end(
+                keys=[lease, *(f"{keys.PREFIX}x{i}" for i in range(10))], args=[old, "", sid, "", 1, 1]
+            ),
+        ):
+            with pytest.raises(redis.exceptions.ResponseError, match="FENCED"):
+                write()
+        assert r.hget(keys.ckpt(sid), "step") == "1" and r.xlen(keys.events(sid)) == 1
+        publish_as(new, 2)
+        assert r.hget(keys.ckpt(sid), "step") == "2" and r.lrange(keys.hist(sid), 0, -1)[-1] == '{"step":2}'
+    finally:
+        r.delete(lease, fence, keys.ckpt(sid), keys.events(sid), keys.hist(sid))
+        r.srem(keys.PLAYING, sid)
+        r.close()
