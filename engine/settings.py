@@ -84,7 +84,7 @@ class Settings:
     redis_url: str = ""  # redis://host:port/db or unix:///path/redis.sock; empty = one process, in memory
     redis_lease_seconds: float = 2.0  # a session's trainer renews its lease; if it dies, another takes over
     redis_stream_events: int = 1_000  # events kept per session in its Redis stream (Last-Event-ID resume)
-    redis_checkpoint_seconds: float = 1.0  # a stepping run's checkpoint this often (a new holder recomputes)
+    redis_checkpoint_seconds: float = 0.5  # training between a run's checkpoints (a new holder redoes it)
     # Compiled executor (engine/compiled)
     compiled_cache_entries: int = 32  # captured programs an executor keeps (one per model structure + loss)
     compiled_predict_rows: int = 1_024  # rows per vectorized predict chunk (bounds memory on big grids)

@@ -23,9 +23,12 @@ import redis
 from servers import RedisServer, Uvicorn, http, read_events, steps_across_a_reconnect
 
 from app import addresses
-from app.schemas.sessions import TrainConfigIn
+from app.schemas.sessions import MetricsOut, SessionEvent, TrainConfigIn
 from app.sessions import redis_keys as keys
 from app.sessions.convert import engine_config
+from app.sessions.redis_worker import RedisWorker
+from app.sessions.session import Session
+from engine.settings import Settings
 from engine.train import Trainer
 
 SMALL = {"hidden": [4], "n_points": 24, "seed": 3}
@@ -364,3 +367,28 @@ def test_a_stalled_former_holder_cannot_write_after_losing_the_lease(redis_serve
         r.delete(lease, fence, keys.ckpt(sid), keys.events(sid), keys.hist(sid))
         r.srem(keys.PLAYING, sid)
         r.close()
+
+
+def test_checkpoints_go_with_every_change_and_after_enough_training():
+    """The holder's cadence (no Redis needed: the script call is recorded): a checkpoint with every
+    event steps cannot reproduce, and with a step event once the steps since the last checkpoint
+    took ``redis_checkpoint_seconds`` to compute — what a new holder would have to recompute."""
+    worker = RedisWorker("unix:///nonexistent.sock", Settings(redis_checkpoint_seconds=0.5))
+    saved: list[bool] = []
+    worker._publish = lambda keys, args: (saved.append(args[1] != ""), (None, 0))[1]
+    config = TrainConfigIn(**SMALL)
+    session = Session("s", config, Trainer(engine_config(config)), worker.settings, room="R", client="c")
+    publish = worker._publisher("w|1")
+
+    def step_event(seconds: float) -> SessionEvent:
+        metrics = MetricsOut.model_validate(session.trainer.step(1)[0], from_attributes=True)
+        return SessionEvent(
+            kind="step", state=session.state(), metrics=[metrics.model_copy(update={"step_seconds": seconds})]
+        )
+
+    publish(session, SessionEvent(kind="state", state=session.state()))  # play, pause, reset...: saved
+    for seconds in (0.2, 0.2, 0.2, 0.1, 0.3, 0.05):
+        publish(session, step_event(seconds))
+    publish(session, SessionEvent(kind="reset", state=session.state()))
+    #                state  0.2    0.4    0.6 -> 0  0.1    0.4    0.45   reset
+    assert saved == [True, False, False, True, False, False, False, True]

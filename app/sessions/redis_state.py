@@ -3,9 +3,11 @@
 The holder publishes every event with the step it shows (``redis_keys.PUBLISH``) and a checkpoint
 (``engine.checkpoint``, without the history, which Redis keeps as a list of its own) now and then:
 with every event that steps cannot reproduce (play, pause, reset, edits: they change what comes
-next) and at most every ``redis_checkpoint_seconds`` while it steps. Training is deterministic, so
-a new holder restores the checkpoint and recomputes the steps published since, silently: it goes
-on from exactly the last step the viewers saw, with the same numbers.
+next), and while it steps, once the steps since the last one took ``redis_checkpoint_seconds`` to
+compute (a checkpoint costs about two steps of the demo: one with each event had tripled a step's
+cost). Training is deterministic, so a new holder restores the checkpoint and recomputes the steps
+published since, silently: it goes on from exactly the last step the viewers saw, with the same
+numbers, after at most ``redis_checkpoint_seconds`` of recomputation.
 """
 
 from __future__ import annotations

@@ -386,18 +386,21 @@ class RedisWorker:
 
     def _publisher(self, value: str) -> Callable[[Session, SessionEvent], None]:
         """Publish each event, fenced, with a checkpoint when one is due (called under the session
-        lock, so the checkpoint is the state the event shows)."""
+        lock, so the checkpoint is the state the event shows): with every event steps cannot
+        reproduce, and once the steps since the last one took ``redis_checkpoint_seconds`` to
+        compute, which is what a new holder would recompute."""
         every = self.settings.redis_checkpoint_seconds
-        saved_at = -math.inf
+        unsaved = math.inf  # seconds of training since the last checkpoint
 
         def publish(session: Session, event: SessionEvent) -> None:
-            nonlocal saved_at
+            nonlocal unsaved
             if event.kind == "end":
                 return  # the END script wrote it, with the session's removal
+            if event.kind == "step":
+                unsaved += sum(m.step_seconds for m in event.metrics)
             saved = ""
-            now = time.monotonic()
-            if event.kind != "step" or now - saved_at >= every:  # only steps can be recomputed
-                saved, saved_at = redis_state.saved_state(session), now
+            if event.kind != "step" or unsaved >= every:
+                saved, unsaved = redis_state.saved_state(session), 0.0
             sid, client = session.id, session.client
             try:
                 _, length = self._publish(
