@@ -228,6 +228,7 @@ def test_sigterm_hands_sessions_over(workers):
     b.proc.send_signal(signal.SIGTERM)
     b.proc.wait(15)
     assert time.monotonic() - stopped_at < 8
+    assert "Traceback" not in b.log_path.read_text(), "a hand-over is not a failure to log"
     last = watcher.steps[-1]
     watcher.wait_for(last + 10, timeout=15)
     assert watcher.steps == list(range(1, watcher.steps[-1] + 1))

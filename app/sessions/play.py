@@ -63,6 +63,8 @@ class PlayRun:
         except SessionGone:
             return None
         except Exception as exc:  # a bug or a numeric blow-up must not kill the player quietly
+            if session.ended is not None:  # it moved to another worker (or ended) mid-chunk: no failure
+                return None
             log.exception("play of session %s failed", session.id)
             session.auto_pause(self, f"training stopped: {exc}")
             return None
