@@ -68,6 +68,7 @@ lint: $(DEV_STAMP)
 
 bench: $(DEV_STAMP) graphviz
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/interpreter.py
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/train.py
 	$(BIN)/python bench/boundary.py
