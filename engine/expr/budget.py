@@ -121,6 +121,13 @@ class Budget:
             raise self.over_budget(node)
         return value
 
+    def count_one(self, value: Value, node: ast.AST | None) -> Value:
+        """``count`` for a Value whose operands are all counted already (one op's result): no walk."""
+        self.alive.add(_ref(value, self._forget))
+        if len(self.alive) + self.batched > self.max_nodes:
+            raise self.error(f"the program holds more than {self.max_nodes} Values at once", node)
+        return value
+
     def count_all(self, values: list[Value], node: ast.AST | None) -> None:
         for v in values:
             self.count(v, node)

@@ -110,9 +110,6 @@ class Interpreter(Budget):
                 execute(statement)
             self.current = node
 
-    def _execute_Pass(self, node: ast.Pass) -> None:
-        return None
-
     def _not_uncalled(self, value: Any, node: ast.expr) -> Any:
         """Refuse a method or function that was named but not called (``b = a.relu``): in Python it
         does nothing a student meant, and here it would silently draw nothing."""
@@ -129,8 +126,9 @@ class Interpreter(Budget):
             value = self.evaluate(node.value)
             self.assign(target, self.binop(node.op, current, value, target, node.value, node), None, "assign")
         else:  # an attribute: p.data += -0.1 * p.grad
-            obj = self.evaluate(target.value)
-            current = self._get_attribute(obj, target)
+            obj = _EVALUATE[type(target.value)](self, target.value)
+            fast = type(obj) is Value and target.attr in library.VALUE_ATTRIBUTES  # p.data, p.grad
+            current = getattr(obj, target.attr) if fast else self._get_attribute(obj, target)
             value = self.evaluate(node.value)
             result = self.binop(node.op, current, value, None, node.value, node)
             self._set_attribute(obj, target, result)
@@ -235,8 +233,9 @@ class Interpreter(Budget):
             raise exc.at(*self.positions.attribute(node)) from None
 
     def _set_attribute(self, obj: Any, node: ast.Attribute, value: Any) -> None:
-        if type(obj) is Value and type(value) is float and node.attr == "grad":
-            obj.grad = value  # set_attribute's common case (p.grad = 0.0), inline
+        if type(obj) is Value and type(value) is float and (node.attr == "grad" or node.attr == "data"):
+            setattr(obj, node.attr, value)  # set_attribute's common case (p.grad = 0.0), inline
+            self.data_written |= node.attr == "data"
             return
         try:
             library.set_attribute(self, obj, node, value)
@@ -294,15 +293,17 @@ class Interpreter(Budget):
         # The common case first (p.data += -0.1 * p.grad): two floats, where fold is plain arithmetic.
         if type(left) is float and type(right) is float and type(op) in _FLOAT_ARITHMETIC:
             return _FLOAT_ARITHMETIC[type(op)](left, right)
-        if type(left) in _PLAIN and type(right) in _PLAIN and type(op) is not ast.Pow:
+        kind, left_type, right_type = type(op), type(left), type(right)
+        if left_type in _PLAIN and right_type in _PLAIN and kind is not ast.Pow:
             return fold(op, left, right)
-        symbol = OPERATOR_SYMBOLS[type(op)]
-        for operand, operand_node in ((left, left_node), (right, right_node)):
-            if not (is_number(operand) or isinstance(operand, Value)):
-                raise self.error(
-                    f"unsupported operand for {symbol}: {describe(operand)}", operand_node or node
-                )
-        if isinstance(op, ast.Pow):
+        if not (left_type in _OPERAND and right_type in _OPERAND):  # Values and plain numbers only
+            for operand, operand_node in ((left, left_node), (right, right_node)):
+                if not (is_number(operand) or isinstance(operand, Value)):
+                    symbol = OPERATOR_SYMBOLS[kind]
+                    raise self.error(
+                        f"unsupported operand for {symbol}: {describe(operand)}", operand_node or node
+                    )
+        if kind is ast.Pow:
             if isinstance(right, Value):
                 raise self.error(
                     "exponent must be a number (a Value ** Value has no micrograd rule)", right_node or node
@@ -315,7 +316,11 @@ class Interpreter(Budget):
         if is_number(left) and is_number(right):
             return fold(op, left, right)
         self.here = node
-        return self.count(self._value_op(op, left, right, left_node, right_node), node)
+        result = self._value_op(op, left, right, left_node, right_node)
+        # +, * and ** make one node of counted operands; - and / several (self + (-other)): walked.
+        if kind is ast.Add or kind is ast.Mult or kind is ast.Pow:
+            return self.count_one(result, node)
+        return self.count(result, node)
 
     def _value_op(self, op: ast.operator, left: Any, right: Any, left_node: Any, right_node: Any) -> Value:
         # Mirrors engine.value.Value's methods (and Python's reflected-operator dispatch) step by step,
@@ -459,7 +464,7 @@ _EXECUTE = {
     ast.For: Interpreter._execute_For,
     ast.Import: Interpreter._execute_Import,
     ast.ImportFrom: Interpreter._execute_Import,
-    ast.Pass: Interpreter._execute_Pass,
+    ast.Pass: lambda self, node: None,
 }
 _EVALUATE = {
     getattr(ast, name.removeprefix("_evaluate_")): method
@@ -467,6 +472,7 @@ _EVALUATE = {
     if name.startswith("_evaluate_")
 }
 _PLAIN = (int, float)  # the types of plain numbers (bool is not one: is_number)
+_OPERAND = (int, float, Value)  # exact types binop takes without a closer look
 # fold, for two floats: plain arithmetic
 _FLOAT_ARITHMETIC = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
 # isinstance's tuples made once (an ``A | B`` in a hot path builds a union on every call)
