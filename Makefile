@@ -71,6 +71,7 @@ bench: $(DEV_STAMP) graphviz
 	$(BIN)/python bench/interpreter.py
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/train.py
+	$(BIN)/python bench/time_travel.py
 	$(BIN)/python bench/boundary.py
 	$(BIN)/python bench/sessions.py
 

@@ -15,7 +15,7 @@ from app.errors import (
     unexpected_error_handler,
     validation_error_handler,
 )
-from app.routes import docs, graph, pages, pyodide, rooms, sessions
+from app.routes import docs, graph, pages, pyodide, rooms, sessions, train, train_sessions
 from app.sessions.lifespan import lifespan
 from app.web import static_files
 from backprop_lab import __version__
@@ -58,3 +58,5 @@ app.include_router(graph.router)
 app.include_router(sessions.router)
 app.include_router(rooms.router)
 app.include_router(pyodide.router)
+app.include_router(train.router)
+app.include_router(train_sessions.router)

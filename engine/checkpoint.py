@@ -2,7 +2,9 @@
 
 What a run depends on beyond its config: the parameters (and their ``grad``), the last step's
 gradients, the optimizer's state, the mini-batch random state, the step count, the executor
-actually in use (a compiled run that fell back to eager stays eager) and the metrics history.
+actually in use (a compiled run that fell back to eager stays eager), the hand edits and stop rules,
+and the metrics history. Time travel's keyframes go with the history (a checkpoint without them
+keeps step 0's, rebuilt from the config: past steps are then replayed from there, just as exactly).
 The dataset and the model's structure are rebuilt from the config (the same seed gives the same
 points). Floats are written with ``repr`` (exact for float64) and NaN/±inf as JSON's extensions,
 so a restored trainer's next steps equal the original's to the last bit.
@@ -17,11 +19,15 @@ import dataclasses
 import json
 from typing import Any
 
+import numpy as np
+
 from engine.executor import EagerExecutor
 from engine.history import History
 from engine.optim import SGD, Adam, Momentum, Optimizer
 from engine.settings import Settings, settings
-from engine.train import Metrics, TrainConfig, Trainer
+from engine.stop_rules import StopRules
+from engine.time_travel import Keyframes, Snapshot, pack_optimizer, unpack_optimizer
+from engine.train import Metrics, TrainConfig, Trainer, WeightEdit
 
 FORMAT = 1
 
@@ -41,9 +47,13 @@ def dump(trainer: Trainer, history: bool = True) -> dict[str, Any]:
         "grads": list(trainer._grads),
         "optimizer": optimizer_state(trainer.optimizer),
         "batch_rng": _rng_state(trainer._batch_rng.getstate()),
+        "edits": [dataclasses.astuple(e) for e in trainer.edits],
+        "stop_rules": trainer.stop_rules.as_dict(),
+        "stopped": trainer.stopped,
     }
     if history:
         state["history"] = history_state(trainer.history)
+        state["keyframes"] = keyframes_state(trainer.keyframes)
     return state
 
 
@@ -61,6 +71,7 @@ def load(state: dict[str, Any], limits: Settings = settings) -> Trainer:
             **config,
             "hidden": tuple(config["hidden"]),
             "points": tuple(tuple(p) for p in config["points"]) if config["points"] is not None else None,
+            "features": tuple(config["features"]),
         }
     )
     executor = EagerExecutor() if state["executor"] == "eager" else None
@@ -77,8 +88,19 @@ def load(state: dict[str, Any], limits: Settings = settings) -> Trainer:
     trainer.optimizer = load_optimizer(state["optimizer"], config)
     trainer._batch_rng.setstate(_rng_tuple(state["batch_rng"]))
     trainer.step_count = state["step"]
+    trainer.edits = [WeightEdit(*e) for e in state["edits"]]
+    trainer.stop_rules = StopRules(**state["stop_rules"])
+    trainer.stopped = state["stopped"]
+    trainer.keyframes.clear()
+    if "keyframes" in state:
+        trainer.keyframes = load_keyframes(state["keyframes"])
+    else:
+        trainer.keyframes.add(trainer.initial_snapshot())
     if "history" in state:
         trainer.history = load_history(state["history"], limits)
+    else:
+        trainer.history.clear()
+    trainer.remeasure()  # the whole training set at the restored parameters (what the next step reuses)
     return trainer
 
 
@@ -141,6 +163,40 @@ def load_history(state: dict[str, Any], limits: Settings = settings) -> History[
         [load_metrics(m) for m in state["older"]],
         [load_metrics(m) for m in state["recent"]],
     )
+
+
+def keyframes_state(frames: Keyframes) -> dict[str, Any]:
+    return {
+        "budget_bytes": frames.budget_bytes,
+        "stride": frames.stride,
+        "frames": [
+            {
+                "step": f.step,
+                "params": f.params.tolist(),
+                "optimizer": unpack_optimizer(f.optimizer),
+                "batch_rng": None
+                if f.batch_rng is None
+                else [f.batch_rng[0], f.batch_rng[1].tolist(), f.batch_rng[2]],
+            }
+            for f in frames.snapshots()
+        ],
+    }
+
+
+def load_keyframes(state: dict[str, Any]) -> Keyframes:
+    frames = Keyframes(state["budget_bytes"])
+    for f in state["frames"]:
+        rng = f["batch_rng"]
+        frames.add(
+            Snapshot(
+                step=f["step"],
+                params=np.array(f["params"], dtype=float),
+                optimizer=pack_optimizer(f["optimizer"]),
+                batch_rng=None if rng is None else (rng[0], np.asarray(rng[1], dtype=np.uint32), rng[2]),
+            )
+        )
+    frames.stride = state["stride"]
+    return frames
 
 
 def _rng_state(state: tuple) -> list:

@@ -9,21 +9,28 @@ need ``random.Random``.
 All of them are 2-D except ``lecture``: the 4 points of Karpathy's micrograd lecture, with three
 features each (``LECTURE_XS``/``LECTURE_YS``, trained there with ``MLP(3, [4, 4, 1])``). They are
 fixed, so ``noise`` and ``test_fraction`` do not apply to it (``n_features`` tells the width).
+
+``plane`` and ``gauss`` are TensorFlow Playground's two regression sets, redone from its
+dataset.ts with the same shapes and scales (points uniform in [-6, 6]², values in [-1, 1]):
+their ``y`` are numbers to predict, and ``n_classes`` is 0. ``custom`` takes (x, y, class) points
+(drawn or uploaded), ``custom_regression`` (x, y, value) points.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-DATASETS = ("moons", "circles", "xor", "spiral", "blobs", "linear", "custom", "lecture")
+from engine.run_spec import SPEC, check_field
+
+DATASETS = SPEC["dataset"].values  # moons, circles, xor, spiral, blobs, linear, plane, gauss, custom, ...
 MULTICLASS = ("blobs", "spiral")  # the generated sets that take n_classes; the others have 2 classes
-MAX_NOISE = 1.0  # beyond this every shape drowns in its noise
-MAX_SEED = 2**32 - 1  # numpy's RandomState takes 32-bit seeds
+REGRESSION = ("plane", "gauss", "custom_regression")  # y is a number to predict, n_classes is 0
+CUSTOM = ("custom", "custom_regression")  # the points come with the config
 
 # The lecture's dataset: 3 inputs per example and targets ±1 (trained there with MSE on MLP(3, [4, 4, 1])).
 LECTURE_XS: tuple[tuple[float, float, float], ...] = (
@@ -39,13 +46,17 @@ Point = tuple[float, ...]  # (x, y) for the 2-D sets, (x1, x2, x3) for the lectu
 
 @dataclass(frozen=True)
 class Dataset:
-    """Points and class indices (0..n_classes-1) of the training and test splits."""
+    """Points and class indices (0..n_classes-1), or values for a regression set (n_classes 0)."""
 
     X_train: list[Point]
-    y_train: list[int]
+    y_train: list[int] | list[float]
     X_test: list[Point]
-    y_test: list[int]
+    y_test: list[int] | list[float]
     n_classes: int
+
+    @property
+    def is_regression(self) -> bool:
+        return self.n_classes == 0
 
     @property
     def n_features(self) -> int:
@@ -84,6 +95,16 @@ def make_dataset(
         k = check_points(points)
         X = [(float(p[0]), float(p[1])) for p in points]
         y = [int(p[2]) for p in points]
+    elif name == "custom_regression":
+        if points is None:
+            raise ValueError("points: the 'custom_regression' dataset needs points as (x, y, value) triples")
+        check_value_points(points)
+        k = 0
+        X = [(float(p[0]), float(p[1])) for p in points]
+        y = [float(p[2]) for p in points]
+    elif name in REGRESSION:
+        k = 0
+        X, y = _REGRESSIONS[name](n_points, noise, seed)
     else:
         k = n_classes if name in MULTICLASS else 2
         X, y = _GENERATORS[name](n_points, noise, seed, k)
@@ -115,6 +136,18 @@ def check_points(points: Sequence[Sequence[float]]) -> int:
             + ", ".join(map(str, missing))
         )
     return k
+
+
+def check_value_points(points: Sequence[Sequence[float]]) -> None:
+    """Check (x, y, value) triples of a regression set; ValueError naming the first bad one."""
+    if len(points) < 2:
+        raise ValueError(f"points: a regression set needs at least 2 points, got {len(points)}")
+    for i, p in enumerate(points):
+        if len(p) != 3:
+            raise ValueError(f"points[{i}]: must be an (x, y, value) triple, not {len(p)} numbers")
+        for axis, v in zip(("x", "y", "value"), p):
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise ValueError(f"points[{i}]: {axis} must be a finite number, not {v!r}")
 
 
 # ------------------------------------------------------------------ shapes
@@ -212,6 +245,43 @@ def _linear(n: int, noise: float, seed: int, k: int) -> tuple[list[Point], list[
     return _noisy_shuffle(rng, shape, noise)
 
 
+# TF Playground's regression sets: points uniform in [-RADIUS, RADIUS]², the value read off the
+# shape at the point moved by uniform noise of up to noise * RADIUS on each axis.
+RADIUS = 6.0
+_GAUSSIANS = ((-4, 2.5, 1), (0, 2.5, -1), (4, 2.5, 1), (-4, -2.5, -1), (0, -2.5, 1), (4, -2.5, -1))
+
+
+def _plane_value(x: float, y: float) -> float:
+    """TF's regressPlane: (x + y) scaled from [-10, 10] to [-1, 1] (not clamped)."""
+    return (x + y) / 10.0
+
+
+def _gauss_value(x: float, y: float) -> float:
+    """TF's regressGaussian: the strongest of six signed bumps, each 1 at its centre, 0 from 2 away."""
+    value = 0.0
+    for cx, cy, sign in _GAUSSIANS:
+        v = sign * min(1.0, max(0.0, 1.0 - math.hypot(x - cx, y - cy) / 2.0))
+        if abs(v) > abs(value):
+            value = v
+    return value
+
+
+def _regression(value: Callable[[float, float], float]):
+    def generate(n: int, noise: float, seed: int) -> tuple[list[Point], list[float]]:
+        rng = random.Random(seed)
+        X, y = [], []
+        for _ in range(n):
+            px, py = rng.uniform(-RADIUS, RADIUS), rng.uniform(-RADIUS, RADIUS)
+            nx, ny = rng.uniform(-RADIUS, RADIUS) * noise, rng.uniform(-RADIUS, RADIUS) * noise
+            X.append((px, py))
+            y.append(value(px + nx, py + ny))
+        return X, y
+
+    return generate
+
+
+_REGRESSIONS = {"plane": _regression(_plane_value), "gauss": _regression(_gauss_value)}
+
 _GENERATORS = {
     "moons": _moons,
     "circles": _circles,
@@ -232,25 +302,17 @@ def _is_int(v: object) -> bool:
 def _check_common(
     name: str, n_points: int, noise: float, seed: int, test_fraction: float, n_classes: int
 ) -> None:
-    if name not in DATASETS:
-        raise ValueError(f"dataset: must be one of {', '.join(DATASETS)}, not {name!r}")
-    if name != "custom":
-        if not _is_int(n_points) or n_points < 2:
-            raise ValueError(f"n_points: must be an integer of at least 2, not {n_points!r}")
+    """The arguments' own rules (engine.run_spec) and how they go together; no settings limits here."""
+    check_field("dataset", name)
+    if name not in CUSTOM:
+        check_field("n_points", n_points)
         if name in MULTICLASS and (not _is_int(n_classes) or not 2 <= n_classes <= n_points):
             raise ValueError(
                 f"n_classes: must be an integer from 2 to n_points ({n_points}), not {n_classes!r}"
             )
-    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0 <= noise <= MAX_NOISE:
-        raise ValueError(f"noise: must be a number from 0 to {MAX_NOISE:g}, not {noise!r}")
-    if (
-        isinstance(test_fraction, bool)
-        or not isinstance(test_fraction, (int, float))
-        or not 0 <= test_fraction < 1
-    ):
-        raise ValueError(f"test_fraction: must be at least 0 and less than 1, not {test_fraction!r}")
-    if not _is_int(seed) or not 0 <= seed <= MAX_SEED:
-        raise ValueError(f"seed: must be an integer from 0 to {MAX_SEED}, not {seed!r}")
+    check_field("noise", noise)
+    check_field("test_fraction", test_fraction)
+    check_field("seed", seed)
     if name == "lecture" and test_fraction > 0:
         raise ValueError(
             "test_fraction: the lecture's set is its 4 training points, with no test split; use 0, "
@@ -258,7 +320,7 @@ def _check_common(
         )
 
 
-def _split(X: list[Point], y: list[int], k: int, test_fraction: float, seed: int) -> Dataset:
+def _split(X: list[Point], y: list, k: int, test_fraction: float, seed: int) -> Dataset:
     """Hold out ``round(n * test_fraction)`` seeded points; both splits keep the points' order."""
     n = len(X)
     n_test = min(n - 1, round(n * test_fraction))

@@ -62,6 +62,8 @@ _HELPERS = {
 """,
 }
 
+HELPERS = _HELPERS  # micrograd 0.1.0 lacks these ops: engine/train_export.py's script uses them too
+
 
 def _number(x: float) -> str:
     """A float literal that reads back exactly, ``float("nan")``/``float("inf")`` included."""

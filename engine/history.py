@@ -63,6 +63,12 @@ class History(Sequence[T], Generic[T]):
                     self.stride *= 2
             self._demoted += 1
 
+    def replace_last(self, entry: T) -> None:
+        """Put ``entry`` in the newest one's place (the same step measured again, e.g. after an edit)."""
+        if not self._recent:
+            raise IndexError("replace_last of an empty history")
+        self._recent[-1] = entry
+
     def extend(self, entries: Iterable[T]) -> None:
         for entry in entries:
             self.append(entry)

@@ -23,8 +23,13 @@ def n_outputs(loss: str, n_classes: int) -> int:
     return n_classes if loss == "softmax_ce" else 1
 
 
-def encode_target(loss: str, label: int, n_classes: int) -> list[float]:
-    """The numbers a loss compares the model's outputs with, for class index ``label``."""
+def encode_target(loss: str, label: float, n_classes: int) -> list[float]:
+    """The numbers a loss compares the model's outputs with, for class index ``label``.
+
+    A regression set (``n_classes`` 0) has a value instead of a class: the target is that value.
+    """
+    if n_classes == 0:
+        return [float(label)]
     if loss == "softmax_ce":
         return [1.0 if k == label else 0.0 for k in range(n_classes)]
     if loss == "bce":

@@ -214,8 +214,9 @@ def collapse(
     labels: dict[int, str] = {}
     nodes: list[CollapsedNode] = []
     for i, x in enumerate(inputs):
-        ids[id(x)] = labels[id(x)] = f"x{i + 1}"
-        nodes.append(CollapsedNode(f"x{i + 1}", "input", -1, i, f"x{i + 1}", x.data, x.grad))
+        ids[id(x)] = f"x{i + 1}"
+        labels[id(x)] = x.label or f"x{i + 1}"  # an input feature's name: x1, x1^2, sin(x2)...
+        nodes.append(CollapsedNode(f"x{i + 1}", "input", -1, i, labels[id(x)], x.data, x.grad))
     edges: list[CollapsedEdge] = []
     parts: dict[str, NeuronPart] = {}
     last = len(neuron_outputs) - 1

@@ -44,6 +44,13 @@ class Optimizer:
         for p, new in zip(params, self.update([p.data for p in params], grads, lr)):
             p.data = new
 
+    def state(self) -> dict:
+        """What the next updates depend on besides the parameters (a copy: lists are copied)."""
+        return {}
+
+    def load(self, state: dict) -> None:
+        """Continue from ``state()`` of an optimizer of the same kind."""
+
 
 class SGD(Optimizer):
     """p -= lr * grad, as micrograd's demo does."""
@@ -66,6 +73,13 @@ class Momentum(Optimizer):
             self.velocity = [self.momentum * v + g for v, g in zip(self.velocity, grads)]
         return [p - lr * v for p, v in zip(params, self.velocity)]
 
+    def state(self) -> dict:
+        return {"velocity": None if self.velocity is None else list(self.velocity)}
+
+    def load(self, state: dict) -> None:
+        velocity = state["velocity"]
+        self.velocity = None if velocity is None else list(velocity)
+
 
 class Adam(Optimizer):
     """Adam with bias correction (Kingma & Ba): each parameter's step is scaled by its own history."""
@@ -87,6 +101,15 @@ class Adam(Optimizer):
         return [
             p - lr * (mi / c1) / (math.sqrt(vi / c2) + self.eps) for p, mi, vi in zip(params, self.m, self.v)
         ]
+
+    def state(self) -> dict:
+        copy = lambda xs: None if xs is None else list(xs)  # noqa: E731
+        return {"t": self.t, "m": copy(self.m), "v": copy(self.v)}
+
+    def load(self, state: dict) -> None:
+        self.t = state["t"]
+        self.m = None if state["m"] is None else list(state["m"])
+        self.v = None if state["v"] is None else list(state["v"])
 
 
 def make_optimizer(name: str, momentum: float = 0.9) -> Optimizer:

@@ -85,6 +85,10 @@ class Settings:
     redis_lease_seconds: float = 2.0  # a session's trainer renews its lease; if it dies, another takes over
     redis_stream_events: int = 1_000  # events kept per session in its Redis stream (Last-Event-ID resume)
     redis_checkpoint_seconds: float = 0.5  # training between a run's checkpoints (a new holder redoes it)
+    # Training runs: time travel, hand edits, uploads (engine/train.py, engine/upload.py)
+    time_travel_bytes: int = 2_000_000  # keyframes a run keeps to rebuild past steps (engine/time_travel.py)
+    max_weight_edit: float = 1_000.0  # a weight or bias set by hand: at most this far from 0
+    max_upload_bytes: int = 200_000  # a CSV of points uploaded to /train
     # Compiled executor (engine/compiled)
     compiled_cache_entries: int = 32  # captured programs an executor keeps (one per model structure + loss)
     compiled_predict_rows: int = 1_024  # rows per vectorized predict chunk (bounds memory on big grids)

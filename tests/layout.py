@@ -21,9 +21,12 @@ CONTROLS = (
 _BOXES = (Path(__file__).with_name("layout.js")).read_text()
 
 
-def control_report(page, ignore: tuple[str, ...] = ()) -> dict:
-    """``{count, pairs: [[a, b, overlap_w, overlap_h]], offscreen: [[name, left, right]]}``."""
-    return page.evaluate(_BOXES, [CONTROLS, list(ignore)])
+def control_report(page, ignore: tuple[str, ...] = (), extra: str = "") -> dict:
+    """``{count, pairs: [[a, b, overlap_w, overlap_h]], offscreen: [[name, left, right]]}``.
+
+    ``extra``: a selector of more elements to compare (a page's own text, e.g. chart keys).
+    """
+    return page.evaluate(_BOXES, [f"{CONTROLS}, {extra}" if extra else CONTROLS, list(ignore)])
 
 
 def assert_no_horizontal_overflow(page, ignore: tuple[str, ...] = ()) -> None:
@@ -41,12 +44,13 @@ def assert_no_horizontal_overflow(page, ignore: tuple[str, ...] = ()) -> None:
     assert not offscreen, f"controls off screen at {size['view']} px (name, left, right): {offscreen}"
 
 
-def assert_no_overlapping_controls(page, ignore: tuple[str, ...] = ()) -> None:
+def assert_no_overlapping_controls(page, ignore: tuple[str, ...] = (), extra: str = "") -> None:
     """No two visible buttons, inputs, selects, links or labels (with their text) share pixels.
 
-    ``ignore``: selectors of parts left out (e.g. an open popover that covers the page on purpose).
+    ``ignore``: selectors of parts left out (e.g. an open popover that covers the page on purpose);
+    ``extra``: a selector of more elements whose text must not collide either (headings, keys).
     """
-    report = control_report(page, ignore)
+    report = control_report(page, ignore, extra)
     assert report["count"] > 0, "no visible controls found: is the page loaded?"
     width = page.evaluate("innerWidth")
     pairs = report["pairs"][:12]

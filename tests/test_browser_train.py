@@ -2,66 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-from urllib.parse import parse_qs, urlparse
-
 import httpx
 import pytest
 
+from tests.train_page import INKED, SMALL, another_page, owner_token, session_id, step_count, wait_live
+
 pytestmark = pytest.mark.browser
-
-SMALL = "?hidden=6,4&n_points=60&seed=2"  # the real trainer, small enough to step quickly
-
-# Pixels of a canvas that are not (almost) white: something was drawn.
-INKED = """(sel) => {
-  const canvas = document.querySelector(sel);
-  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-  let n = 0;
-  for (let i = 0; i < data.length; i += 4) if (data[i] < 235 || data[i + 1] < 235 || data[i + 2] < 235) n++;
-  return n;
-}"""
-
-
-def step_count(page) -> int:
-    return int(page.get_attribute("#step-count", "data-step") or "0")
-
-
-def wait_live(page) -> None:
-    page.wait_for_selector("#status.live", timeout=30_000)
-    page.wait_for_selector("#boundary[data-painted='yes']", timeout=30_000)
-
-
-def session_id(page) -> str:
-    page.click("#share-btn")
-    url = page.input_value("#share-url")
-    page.click("#share-btn")
-    return parse_qs(urlparse(url).query)["watch"][0]
-
-
-@contextlib.contextmanager
-def another_page(browser, live_server, expected: tuple[str, ...] = ()):
-    """A second browser (its own storage), failing on console errors other than ``expected`` ones.
-
-    ``expected``: parts of messages this test provokes on purpose (the browser logs every 4xx
-    answer as "Failed to load resource: ... 410 (Gone)").
-    """
-    context = browser.new_context(viewport={"width": 1280, "height": 720}, base_url=live_server)
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    try:
-        yield pg
-    finally:
-        context.close()
-    unexpected = [e for e in errors if not any(part in e for part in expected)]
-    assert not unexpected, f"browser console errors: {unexpected}"
-
-
-def owner_token(page) -> dict[str, str]:
-    """The owner token the page keeps in sessionStorage."""
-    saved = page.evaluate("JSON.parse(sessionStorage.getItem('backprop-lab-train-session'))")
-    return {"X-Owner-Token": saved["token"]}
 
 
 def test_play_trains_and_draws(page, live_server):
@@ -106,7 +52,7 @@ def test_share_link_follows_the_same_run(page, browser, live_server):
     wait_live(page)
     page.click("#share-btn")
     link = page.input_value("#share-url")
-    assert "/train?watch=" in link
+    assert "/r/" in link  # the room's link: it outlives changes of settings
     page.click("#share-btn")
 
     viewer_context = browser.new_context(viewport={"width": 1280, "height": 720})
@@ -131,7 +77,7 @@ def test_share_link_follows_the_same_run(page, browser, live_server):
         page.click("#play-btn")
         page.wait_for_selector("#play-btn:not(.playing)")
         # Once the pause request has answered, no step follows: both pages settle on the same count.
-        sid = parse_qs(urlparse(link).query)["watch"][0]
+        sid = session_id(page)
         final = httpx.post(f"{live_server}/api/sessions/{sid}/pause", headers=owner_token(page), timeout=30)
         final = final.json()["step"]
         for p in (page, viewer):
@@ -181,9 +127,7 @@ def test_settings_live_in_the_url(page):
     assert page.locator("#network .net-neuron").count() == 3 + 5 + 1
     page.select_option("[data-field='optimizer']", "adam")
     page.wait_for_function("() => location.search.includes('optimizer=adam')")
-    page.locator("#network .net-pm >> nth=0").get_by_role(
-        "button", name="Add a neuron to hidden layer 1"
-    ).click()
+    page.locator("#network .net-pm >> nth=0").get_by_role("button", name="Add a neuron to layer h0").click()
     page.wait_for_function("() => location.search.includes('hidden=4,5')")
     page.wait_for_function("() => document.querySelectorAll('#network .net-neuron').length === 4 + 5 + 1")
     page.click("#add-layer")
@@ -238,7 +182,7 @@ def test_draw_custom_points(page, live_server):
         "() => document.querySelector('#step-count').dataset.step === '10'", timeout=60_000
     )
     history = httpx.get(f"{live_server}/api/sessions/{sid}", timeout=30).json()["history"]
-    assert len(history) == 10 and history[-1]["train_loss"] < history[0]["train_loss"]
+    assert len(history) == 11 and history[-1]["train_loss"] < history[0]["train_loss"]  # steps 0..10
     assert page.evaluate(INKED, "#loss-chart canvas") > 100
     # A reload keeps the drawing (it is in the URL) and picks the same run up again.
     page.reload()
@@ -279,27 +223,41 @@ def test_datapoint_graph_shows_the_numbers_of_the_api(page, live_server):
     assert f"grad {neuron['grad']:.4f}" in page.text_content("#graph-sub")
 
 
-def test_clicking_a_weight_shows_its_value_and_grad(page, live_server):
+def test_clicking_a_weight_shows_its_value_and_grad_and_the_owner_edits_it(page, live_server):
     page.goto("/train" + SMALL)
     wait_live(page)
     page.click("#step-btn")
     page.wait_for_function("() => document.querySelector('#step-count').dataset.step === '1'")
     # Click the middle of the drawn line of one weight, as a person would.
     edges = page.locator("#network path.net-edge")
-    index = 2 * 6 + 6 * 4 + 1  # past the weights into hidden 1 and hidden 2: the score's input 1
+    index = 2 * 6 + 6 * 4 + 1  # past the weights into h0 and h1: the score's input 1
     x, y = edges.nth(index).evaluate(
         """p => { const pt = p.getPointAtLength(p.getTotalLength() / 2); const m = p.getScreenCTM();
                   return [pt.x * m.a + m.e, pt.y * m.d + m.f]; }"""
     )
     page.mouse.click(x, y)
-    page.wait_for_selector("#popover:not([hidden])")
-    text = page.text_content("#popover")
-    network = httpx.get(f"{live_server}/api/sessions/{session_id(page)}/network", timeout=30).json()
+    page.wait_for_selector("#edit-pop:not([hidden]) table")
+    text = page.text_content("#edit-pop")
+    sid = session_id(page)
+    network = httpx.get(f"{live_server}/api/sessions/{sid}/network", timeout=30).json()
     neuron = network["layers"][2][0]
     assert "weight h1.1 → score" in text
     assert f"value{neuron['weights'][1]:.4f}" in text.replace(" ", "")
     assert f"grad{neuron['weight_grads'][1]:.4f}" in text.replace(" ", "")
     assert page.locator("#network path.net-edge.selected").count() == 1
+    # The owner sets it by hand: the run's weight and the step's metrics change, the edit is kept.
+    before = httpx.get(f"{live_server}/api/sessions/{sid}", timeout=30).json()["state"]["metrics"]
+    page.fill("#edit-value", "2.5")
+    page.press("#edit-value", "Enter")
+    page.wait_for_selector("#edit-pop", state="hidden")
+    network = httpx.get(f"{live_server}/api/sessions/{sid}/network", timeout=30).json()
+    assert network["layers"][2][0]["weights"][1] == 2.5
+    after = httpx.get(f"{live_server}/api/sessions/{sid}", timeout=30).json()
+    assert after["state"]["metrics"]["train_loss"] != before["train_loss"] and after["state"]["step"] == 1
+    page.wait_for_function(
+        "t => document.querySelector('#train-loss').textContent === t",
+        arg=f"{after['state']['metrics']['train_loss']:.4f}",
+    )
 
 
 def test_watch_link_is_read_only_and_says_when_the_run_ends(page, browser, live_server):
@@ -311,8 +269,10 @@ def test_watch_link_is_read_only_and_says_when_the_run_ends(page, browser, live_
         wait_live(viewer)
         assert viewer.locator("#watch-banner").is_visible()
         assert "read-only" in viewer.text_content("#watch-banner")
+        # Only the view's own toggles and the time travel scrubber work for a viewer.
         enabled = viewer.eval_on_selector_all(
-            "#train :is(select, input, .tile, .pm-btn, .seg), #play-btn, #step-btn, #reset-btn",
+            "#train :is(select, input, .tile, .feature, .pm-btn, .seg):not(.view-toggles input)"
+            ":not(#scrubber), #play-btn, #step-btn, #reset-btn",
             "els => els.filter(e => !e.disabled).map(e => e.outerHTML.slice(0, 60))",
         )
         assert enabled == []
@@ -408,6 +368,7 @@ def test_every_control_lands_in_the_url_and_a_reload_restores_it(page):
         "batch_size": "8",
         "executor": "eager",
     }
+    page.click("details.advanced summary")  # the executor is an advanced setting
     for field, value in choices.items():
         page.select_option(f"[data-field='{field}']", value)
     for field, value in {"noise": "0.3", "test_fraction": "0.2", "n_points": "80"}.items():

@@ -19,6 +19,7 @@ from engine import checkpoint
 from engine.executor import EagerExecutor
 from engine.history import History
 from engine.settings import Settings
+from engine.stop_rules import StopRules
 from engine.train import TrainConfig, Trainer
 from engine.value import Value
 
@@ -41,6 +42,7 @@ CASES = {
         "regularization": "none",
     },
     "diverging": {"learning_rate": 1e8, "loss": "mse", "regularization": "none", "activation": "tanh"},
+    "features, regression": {"dataset": "gauss", "loss": "mse", "features": ("x1", "sin(x2)", "x1*x2")},
 }
 
 
@@ -88,7 +90,10 @@ def without_time(metrics) -> list:
 def test_a_restored_trainer_continues_bit_for_bit(case, executor):
     config = TrainConfig(**{**BASE, **CASES[case], "executor": executor})
     original = Trainer(config, settings=LIMITS)
-    original.step(17)  # past the history's capacity, so its thinned part is restored too
+    original.step(8)
+    original.edit(0, 1, 0, 0.25)  # a hand edit, and stop rules, are part of a run's state too
+    original.set_stop_rules(StopRules(max_steps=100, target_loss=1e-9))
+    original.step(9)  # past the history's capacity, so its thinned part is restored too
     saved = checkpoint.dumps(original)
     json.loads(saved)  # plain JSON text (NaN/Infinity as Python's json writes them)
     restored = checkpoint.loads(saved, LIMITS)

@@ -8,9 +8,9 @@ from itertools import pairwise
 
 import pytest
 
-from engine.datasets import DATASETS, LECTURE_XS, LECTURE_YS, MULTICLASS, make_dataset
+from engine.datasets import CUSTOM, DATASETS, LECTURE_XS, LECTURE_YS, MULTICLASS, REGRESSION, make_dataset
 
-GENERATED = [name for name in DATASETS if name not in ("custom", "lecture")]  # the 2-D shapes
+GENERATED = [name for name in DATASETS if name not in (*CUSTOM, "lecture", *REGRESSION)]  # 2-D classes
 
 
 def all_points(data):
@@ -185,3 +185,33 @@ def test_lecture_dataset_ignores_the_generators_knobs():
 
 def test_two_d_sets_have_two_features():
     assert make_dataset("moons", n_points=10).n_features == 2
+
+
+# ------------------------------------------------------------------ TF Playground's regression sets
+
+
+@pytest.mark.parametrize("name", ["plane", "gauss"])
+def test_regression_sets_are_tf_playgrounds(name):
+    data = make_dataset(name, n_points=300, noise=0.0, seed=3, test_fraction=0.2)
+    X, y = all_points(data)
+    assert data.n_classes == 0 and data.is_regression and len(X) == 300 and len(data.X_test) == 60
+    assert all(-6 <= a <= 6 and -6 <= b <= 6 for a, b in X) and all(-1.2 <= v <= 1.2 for v in y)
+    if name == "plane":  # (x + y) / 10 without noise
+        assert all(v == pytest.approx((a + b) / 10) for (a, b), v in zip(X, y))
+    else:  # 1 at a positive bump's centre, -1 at a negative one's, 0 far from all
+        from engine.datasets import _gauss_value
+
+        assert _gauss_value(-4, 2.5) == 1 and _gauss_value(0, 2.5) == -1 and _gauss_value(-4, 0) == 0
+        assert min(y) < -0.5 and max(y) > 0.5
+    clean = make_dataset(name, n_points=300, noise=0.0, seed=3)
+    noisy = make_dataset(name, n_points=300, noise=0.5, seed=3)
+    assert noisy.X_train == clean.X_train and noisy.y_train != clean.y_train  # noise moves the values
+
+
+def test_value_points_make_a_regression_set():
+    data = make_dataset("custom_regression", points=[(0.0, 0.0, 0.5), (1.0, 2.0, -3)])
+    assert data.n_classes == 0 and data.y_train == [0.5, -3.0]
+    with pytest.raises(ValueError, match=r"points\[1\]: value must be a finite number"):
+        make_dataset("custom_regression", points=[(0.0, 0.0, 0.5), (1.0, 2.0, math.nan)])
+    with pytest.raises(ValueError, match="at least 2 points"):
+        make_dataset("custom_regression", points=[(0.0, 0.0, 0.5)])

@@ -141,7 +141,7 @@ def test_created_on_one_process_read_stepped_and_watched_on_the_other(workers):
     watcher.wait_for(3)
     for base in (a.base, b.base):  # the same run, whichever process answers
         detail = http.get(f"{base}/api/sessions/{sid}", timeout=30).json()
-        assert detail["state"]["step"] == 3 and [m["step"] for m in detail["history"]] == [1, 2, 3]
+        assert detail["state"]["step"] == 3 and [m["step"] for m in detail["history"]] == [0, 1, 2, 3]
         assert http.get(f"{base}/api/sessions/{sid}/network", timeout=30).json()["step"] == 3
         svg = http.get(f"{base}/api/sessions/{sid}/graph?sample=0&format=svg", timeout=30)
         assert svg.status_code == 200 and svg.text.lstrip().startswith("<")

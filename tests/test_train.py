@@ -68,7 +68,7 @@ def test_steps_match_the_micrograd_package():
     model = mg_nn.MLP(2, [4, 1])
     random.setstate(state)
     ys = [c * 2 - 1 for c in data.y_train]
-    ours = trainer.step(5)
+    ours = [*trainer.history, *trainer.step(4)]  # the model at steps 0..4, as micrograd prints them
     for k, metrics in enumerate(ours):
         scores = [model([mg_engine.Value(v) for v in x]) for x in data.X_train]
         losses = [(1 + -yi * si).relu() for yi, si in zip(ys, scores)]
@@ -80,6 +80,7 @@ def test_steps_match_the_micrograd_package():
             p.data -= (1.0 - 0.9 * k / 100) * p.grad
         assert metrics.train_loss == pytest.approx(total.data, rel=1e-12)
         assert metrics.train_accuracy == accuracy
+    trainer.step()
     assert [p.data for p in trainer.model.parameters()] == pytest.approx(
         [p.data for p in model.parameters()], rel=1e-10, abs=1e-12
     )
@@ -202,7 +203,7 @@ def test_reset_goes_back_to_step_zero_with_the_same_seed():
     initial = [p.data for p in model.parameters()]
     first = without_time(trainer.step(3))
     trainer.reset()
-    assert trainer.step_count == 0 and trainer.history == []
+    assert trainer.step_count == 0 and [m.step for m in trainer.history] == [0]
     assert [p.data for p in model.parameters()] == initial and trainer.model is model
     assert all(g == 0.0 for g in flat_grads(trainer))
     assert without_time(trainer.step(3)) == first  # momentum starts afresh too
@@ -213,12 +214,13 @@ def test_evaluate_measures_without_stepping():
     params = [p.data for p in trainer.model.parameters()]
     before = trainer.evaluate()
     assert trainer.step_count == 0 and [p.data for p in trainer.model.parameters()] == params
+    assert without_time([before]) == without_time(trainer.history)  # step 0 is measured at the start
     step = trainer.step()[0]
-    assert step.step == 1 and before.step == 0
-    for field in ("train_loss", "data_loss", "test_loss", "train_accuracy", "test_accuracy", "learning_rate"):
-        assert getattr(step, field) == getattr(before, field), field
     after = trainer.evaluate()
-    assert after.step == 1 and after.train_loss != step.train_loss
+    assert step.step == after.step == 1 and before.step == 0
+    for field in ("train_loss", "data_loss", "test_loss", "train_accuracy", "test_accuracy", "learning_rate"):
+        assert getattr(step, field) == getattr(after, field), field  # a step's metrics are of its result
+    assert after.train_loss != before.train_loss
 
 
 def test_test_metrics_are_the_test_splits():
@@ -228,7 +230,7 @@ def test_test_metrics_are_the_test_splits():
     scores = EagerExecutor().predict(copy_of(trainer), data.X_test)
     accuracy = sum(predicted_class("hinge", s) == c for s, c in zip(scores, data.y_test)) / 6
     losses = [max(0.0, 1 - (1 if c == 1 else -1) * s[0]) for s, c in zip(scores, data.y_test)]
-    m = trainer.step()[0]
+    m = trainer.history[0]  # the untrained model's, whose scores these are
     assert m.test_accuracy == accuracy and m.test_loss == pytest.approx(sum(losses) / 6, rel=1e-12)
     no_test = Trainer(TrainConfig(**SMALL)).step()[0]
     assert no_test.test_loss is None and no_test.test_accuracy is None
@@ -237,7 +239,7 @@ def test_test_metrics_are_the_test_splits():
 def test_step_counts_and_refuses_bad_counts():
     trainer = Trainer(TrainConfig(**SMALL))
     assert [m.step for m in trainer.step(3)] == [1, 2, 3] and trainer.step_count == 3
-    assert all(m.step_seconds > 0 for m in trainer.history)
+    assert trainer.history[0].step_seconds == 0 and all(m.step_seconds > 0 for m in trainer.history[1:])
     for bad in (0, -1, 1.5, True):
         with pytest.raises(ValueError, match="steps"):
             trainer.step(bad)
@@ -479,7 +481,9 @@ def test_the_compiled_executor_is_used_when_it_supports_the_model(monkeypatch):
     trainer = Trainer(TrainConfig(**{**SMALL, "executor": "auto"}))
     assert trainer.executor_name == "compiled" and trainer.fallback_reason is None
     trainer.step(2)
-    assert fake.calls == 2
+    # One forward and backward pass over the training set per step, and one for step 0's metrics:
+    # a full-batch step reuses the pass that measured the model it starts from.
+    assert fake.calls == 3
     assert Trainer(TrainConfig(**SMALL)).executor_name == "eager"  # asked for eager: eager
 
 
@@ -494,9 +498,9 @@ def test_a_model_the_compiled_executor_refuses_trains_eagerly_with_the_reason(mo
 def test_a_capture_error_during_a_step_falls_back_and_the_step_still_happens(monkeypatch):
     install_fake_compiled(monkeypatch, fail=True)
     trainer = Trainer(TrainConfig(**{**SMALL, "executor": "auto"}))
-    assert trainer.executor_name == "compiled"
-    metrics = trainer.step(2)
+    # Measuring step 0 is its first pass: it fails there, and the run goes on eagerly.
     assert trainer.executor_name == "eager" and "cannot be captured" in trainer.fallback_reason
+    metrics = trainer.step(2)
     assert without_time(metrics) == without_time(Trainer(TrainConfig(**SMALL)).step(2))
 
 

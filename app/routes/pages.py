@@ -21,4 +21,4 @@ def playground(request: Request) -> HTMLResponse:
 @router.get("/train", response_class=HTMLResponse)
 def train(request: Request) -> HTMLResponse:
     """Live MLP training; ``?watch=<session id>`` follows someone else's run read-only."""
-    return templates.TemplateResponse(request, "train.html", {"active": "train", "limits": settings})
+    return templates.TemplateResponse(request, "train.html", {"active": "train"})

@@ -12,66 +12,20 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.schemas.graph import GraphResponse, JsonNumber
-from engine.losses import LOSSES, REGULARIZATIONS
-from engine.nn import ACTIVATIONS
+from app.schemas.stop_rules import StopRulesOut
+from app.schemas.train_config import TrainConfigIn
 
-DATASET_NAMES = ("moons", "circles", "xor", "spiral", "blobs", "linear", "custom", "lecture")
-OPTIMIZERS = ("sgd", "momentum", "adam")
-SCHEDULES = ("constant", "linear", "cosine")
-EXECUTORS = ("auto", "compiled", "eager")
-
-
-class TrainConfigIn(BaseModel):
-    """A training run; the defaults are micrograd's demo (moons, MLP(2, [16, 16, 1]), hinge + L2, SGD).
-
-    Size limits (points, layers, widths, ...) come from the server's settings and are checked when a
-    session is created, with a message that names the limit.
-    """
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"dataset": "moons", "hidden": [16, 16], "learning_rate": 1.0}]},
-    )
-
-    dataset: Literal[DATASET_NAMES] = Field(
-        default="moons",
-        description="Which dataset; 'custom' trains on `points`; 'lecture' is the micrograd lecture's 4 "
-        "points with 3 features (no test split, no 2-D boundary).",
-    )
-    n_points: int = Field(default=100, ge=1, description="Points generated (train + test).")
-    noise: float = Field(default=0.1, ge=0.0, le=1.0, description="Noise of the generated points.")
-    test_fraction: float = Field(default=0.0, ge=0.0, lt=1.0, description="Share held out for testing.")
-    n_classes: int = Field(default=2, ge=2, description="Classes of 'blobs' and 'spiral'.")
-    points: list[tuple[float, float, int]] | None = Field(
-        default=None, description="The 'custom' dataset: [x, y, class] triples."
-    )
-    hidden: list[int] = Field(default=[16, 16], description="Neurons per hidden layer.")
-    activation: Literal[ACTIVATIONS] = "relu"
-    loss: Literal[LOSSES] = "hinge"
-    regularization: Literal[REGULARIZATIONS] = "l2"
-    reg_strength: float = Field(default=1e-4, ge=0.0)
-    optimizer: Literal[OPTIMIZERS] = "sgd"
-    learning_rate: float = Field(default=1.0, gt=0.0)
-    momentum: float = Field(default=0.9, ge=0.0, lt=1.0)
-    schedule: Literal[SCHEDULES] = Field(
-        default="linear", description="linear is the demo's lr * (1 - 0.9 * step / total_steps)."
-    )
-    total_steps: int = Field(default=100, ge=1, description="Horizon of the learning-rate schedule.")
-    batch_size: int | None = Field(default=None, ge=1, description="null = full batch.")
-    seed: int = Field(default=1337, ge=0, le=2**32 - 1)
-    executor: Literal[EXECUTORS] = Field(
-        default="auto", description="auto = the compiled executor when it can run this model, else eager."
-    )
+__all__ = ["TrainConfigIn"]
 
 
 class MetricsOut(BaseModel):
-    """The numbers after one optimizer step (step 0 = before training)."""
+    """The model after ``step`` steps on the whole training set and test split (step 0: untrained)."""
 
     step: int
     train_loss: JsonNumber = Field(description="Data loss + regularization, on the training set.")
     data_loss: JsonNumber
     test_loss: JsonNumber | None = Field(description="null without a test split.")
-    train_accuracy: JsonNumber
+    train_accuracy: JsonNumber | None = Field(description="null for a regression set.")
     test_accuracy: JsonNumber | None
     learning_rate: JsonNumber = Field(description="The rate this step used (after the schedule).")
     step_seconds: JsonNumber
@@ -92,6 +46,7 @@ class SessionState(BaseModel):
     room: str | None = Field(
         default=None, description="The room (lecture) this run belongs to: its short code."
     )
+    stop_rules: StopRulesOut | None = Field(default=None, description="When the run pauses by itself.")
 
 
 class SessionCreated(BaseModel):
@@ -137,10 +92,10 @@ class GoneResponse(BaseModel):
 
 class DatasetOut(BaseModel):
     X_train: list[list[float]] = Field(description="[x, y] per point; [x1, x2, x3] for 'lecture'.")
-    y_train: list[int]
+    y_train: list[int | float] = Field(description="Classes; values for a regression set.")
     X_test: list[list[float]]
-    y_test: list[int]
-    n_classes: int
+    y_test: list[int | float]
+    n_classes: int = Field(description="0 for a regression set (plane, gauss, custom_regression).")
 
 
 class SessionDetail(BaseModel):
@@ -255,7 +210,7 @@ class SampleOut(BaseModel):
     index: int
     split: Literal["train", "test"]
     x: list[float]
-    label: int
+    label: int | float = Field(description="The class; the value for a regression set.")
 
 
 class CollapsedGraphOut(BaseModel):

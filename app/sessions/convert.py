@@ -6,6 +6,7 @@ import numpy as np
 
 from app.schemas.sessions import LiveBoundary, MetricsOut, TrainConfigIn
 from engine.train import Metrics, TrainConfig, Trainer
+from engine.train_views import boundary_shares
 
 
 def engine_config(config: TrainConfigIn) -> TrainConfig:
@@ -28,12 +29,13 @@ def layer_sizes(trainer: Trainer) -> list[int]:
 def live_boundary(boundary, n_classes: int) -> LiveBoundary:
     """The compact form of ``Trainer.boundary``: one integer per cell, row-major.
 
-    Binary: P(class 1) as 0..255, NaN (a diverged model) as 128, undecided. numpy, because this
-    runs for every live picture of every session (per-cell Python was a fifth of a playing server).
+    Two classes or a regression set: the cell on the two-colour scale as 0..255 (engine
+    ``boundary_shares``: P(class 1), or the prediction from [-1, 1]; NaN is 128, undecided). More
+    classes: the class index. numpy, because this runs for every live picture of every session.
     """
-    if n_classes == 2:
-        share = np.nan_to_num(np.asarray(boundary.values, dtype=float), nan=0.5)
-        cells = np.clip(np.rint(255 * share), 0, 255).astype(int).ravel().tolist()
+    shares = boundary_shares(boundary, n_classes)
+    if shares is not None:
+        cells = np.clip(np.rint(255 * shares), 0, 255).astype(int).ravel().tolist()
     else:
         cells = np.asarray(boundary.classes, dtype=int).ravel().tolist()
     return LiveBoundary(

@@ -23,7 +23,7 @@ from app.schemas.sessions import (
     SessionState,
     StepResponse,
 )
-from app.sessions import compute
+from app.sessions import compute, tools
 from app.sessions.session import SampleGraph, Session
 from engine.dot import to_dot
 from engine.graph import GraphModel
@@ -86,7 +86,7 @@ async def step(session: Session, steps: int) -> StepResponse:
         while len(metrics) < steps:
             last = loop.time() >= deadline
             metrics += await compute.run(session.turn, session.step_chunk, steps - len(metrics), last)
-            if last:
+            if last or session.stopped:  # out of time, or a stop rule was met
                 break
     return session.step_response(metrics, steps)
 
@@ -103,6 +103,26 @@ async def reset(session: Session) -> SessionState:
     return await compute.run(session.turn, session.reset)
 
 
+# The train page's tools (app/sessions/tools.py): hand edits and stop rules (owner), time travel
+# and exports (reads).
+
+
+async def edit_weight(session: Session, **edit: Any) -> SessionState:
+    return await compute.run(session.turn, lambda: tools.edit_weight(session, **edit))
+
+
+async def set_stop_rules(session: Session, **rules: Any) -> SessionState:
+    return await compute.run(session.turn, lambda: tools.set_stop_rules(session, **rules))
+
+
+async def at_step(session: Session, step: int) -> JsonText:  # a StepView
+    return await compute.run(session.turn, _json(lambda: tools.at_step(session, step)))
+
+
+async def export(session: Session, name: str, step: int | None = None) -> tools.ExportFile:
+    return await compute.run(session.turn, lambda: tools.export(session, name, step))
+
+
 # name -> (the function, what its answer is read back into when it comes from another worker)
 OPS: dict[str, tuple[Callable[..., Awaitable[Any]], type[BaseModel] | None]] = {
     "detail": (detail, JsonText),
@@ -115,8 +135,13 @@ OPS: dict[str, tuple[Callable[..., Awaitable[Any]], type[BaseModel] | None]] = {
     "play": (play, SessionState),
     "pause": (pause, SessionState),
     "reset": (reset, SessionState),
+    "edit_weight": (edit_weight, SessionState),
+    "set_stop_rules": (set_stop_rules, SessionState),
+    "at_step": (at_step, JsonText),
+    "export": (export, tools.ExportFile),
 }
-OWNER_OPS = {"step", "play", "pause", "reset"}  # need the owner token (so do delete and room changes)
+# need the owner token (so do delete and room changes)
+OWNER_OPS = {"step", "play", "pause", "reset", "edit_weight", "set_stop_rules"}
 
 
 async def run(session: Session, name: str, args: dict[str, Any]) -> Answer:

@@ -150,6 +150,7 @@ class Session:
             fallback_reason=self.trainer.fallback_reason,
             metrics=metrics_out(history[-1]) if history else None,
             room=self.room,
+            stop_rules=self.trainer.stop_rules.as_dict(),
         )
 
     def detail(self) -> SessionDetail:
@@ -271,13 +272,20 @@ class Session:
         """
         with self._locked():
             taken = self._timed_step(self.chunk_size(remaining))
-            done = last or len(taken) == remaining
+            done = last or len(taken) == remaining or self.stopped is not None
             self._publish(self._event("step", taken, picture=done))
         return taken
 
+    @property
+    def stopped(self) -> str | None:
+        """Why the last steps stopped early (a stop rule was met: engine/stop_rules.py), if they did."""
+        return getattr(self.trainer, "stopped", None)
+
     def step_response(self, metrics: list[Metrics], asked: int) -> StepResponse:
         message = None
-        if len(metrics) < asked:
+        if len(metrics) < asked and self.stopped:
+            message = self.stopped
+        elif len(metrics) < asked:
             message = (
                 f"stopped after {self.settings.max_step_request_seconds:g} s (max_step_request_seconds): "
                 f"{len(metrics)} of {asked} steps taken"
@@ -349,7 +357,11 @@ class Session:
         with self._locked():
             if self._play is not run:
                 return False
-            self._publish(self._event("step", self._timed_step(n)))
+            metrics = self._timed_step(n)
+            self._publish(self._event("step", metrics, picture=self.stopped is not None))
+        if self.stopped:
+            self.auto_pause(run, self.stopped)
+            return False
         return True
 
     def auto_pause(self, run: PlayRun, message: str) -> None:

@@ -11,6 +11,7 @@ export class ApiError extends Error {
     this.status = status;
     this.line = line;
     this.column = column;
+    this.detail = null;
   }
 }
 
@@ -33,7 +34,9 @@ export async function toApiError(response) {
 /** The ApiError of an error body's `detail` (also found inside 200 answers, e.g. /api/graph/run). */
 export function fromDetail(status, detail, statusText = "") {
   if (detail && typeof detail === "object" && typeof detail.message === "string") {
-    return new ApiError(status, detail.message, detail.line ?? null, detail.column ?? null);
+    const err = new ApiError(status, detail.message, detail.line ?? null, detail.column ?? null);
+    err.detail = detail; // more than the message, e.g. a replaced run's successor
+    return err;
   }
   if (typeof detail === "string") return new ApiError(status, detail);
   return new ApiError(status, `The server answered ${status} ${statusText}`.trim());

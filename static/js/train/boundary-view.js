@@ -1,7 +1,9 @@
-// The output plot: the model's decision boundary as a heatmap, the train and test points over it.
-// Clicking a point asks for its graph; in drawing mode clicking empty space adds a point.
+// The output plot: the model's output over the plane as a heatmap (a decision boundary, or a
+// regression's values), the train and test points over it. Clicking a point asks for its graph; in
+// drawing mode clicking empty space adds a point. Hovering a neuron shows that neuron's output instead.
 
-import { cellColor, classColor } from "./colors.js";
+import { cellColor, classColor, tint, valueColor } from "./colors.js";
+import { gridScale } from "./neuron-maps.js";
 
 const POINT_RADIUS = 5; // CSS pixels
 const HIT_RADIUS = 9;
@@ -22,6 +24,9 @@ export class BoundaryView {
     this.drawClass = null; // a class index while drawing points, else null
     this.selected = null; // {split, index}
     this.fixedView = false; // drawing points: keep the view still while the data changes
+    this.showTest = true;
+    this.discretize = false;
+    this.overlay = null; // {grid, res}: one neuron's output, shown instead of the model's
     this.size = 300;
     this.heat = document.createElement("canvas");
     canvas.addEventListener("click", (e) => this.#click(e));
@@ -63,6 +68,21 @@ export class BoundaryView {
     this.draw();
   }
 
+  /** Show one neuron's output (a res*res grid over the current extent, row 0 at the top), or null. */
+  setOverlay(grid, res) {
+    this.overlay = grid ? { grid, res } : null;
+    this.draw();
+  }
+
+  setView({ showTest = this.showTest, discretize = this.discretize } = {}) {
+    Object.assign(this, { showTest, discretize });
+    this.draw();
+  }
+
+  get isRegression() {
+    return this.data?.n_classes === 0;
+  }
+
   /** Whether anything beyond the background has been painted (tests read this through the DOM). */
   get painted() {
     return this.boundary !== null;
@@ -77,11 +97,13 @@ export class BoundaryView {
     // With the view held still for drawing, the model's grid may cover only part of it: grey is "not computed".
     ctx.fillStyle = this.boundary && this.fixedView ? "#eceef4" : "#ffffff";
     ctx.fillRect(0, 0, canvas.width, canvas.height);
-    if (this.boundary) this.#drawHeat();
+    if (this.overlay) this.#drawOverlay();
+    else if (this.boundary) this.#drawHeat();
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     this.#drawAxes();
     this.#drawPoints();
     this.canvas.dataset.painted = this.boundary ? "yes" : "no";
+    this.canvas.dataset.overlay = this.overlay ? "yes" : "no";
   }
 
   #drawHeat() {
@@ -92,7 +114,7 @@ export class BoundaryView {
     const img = hctx.createImageData(n, n);
     for (let iy = 0; iy < n; iy++) {
       for (let ix = 0; ix < n; ix++) {
-        const [r, g, bl] = cellColor(b.cells[iy * n + ix], b.n_classes);
+        const [r, g, bl] = cellColor(b.cells[iy * n + ix], b.n_classes, this.discretize);
         const o = ((n - 1 - iy) * n + ix) * 4; // row 0 is y_min: the bottom of the picture
         img.data[o] = r;
         img.data[o + 1] = g;
@@ -108,6 +130,23 @@ export class BoundaryView {
     this.ctx.imageSmoothingEnabled = true;
     this.ctx.imageSmoothingQuality = "high";
     this.ctx.drawImage(this.heat, x0 * dpr, y0 * dpr, (x1 - x0) * dpr, (y1 - y0) * dpr);
+  }
+
+  #drawOverlay() {
+    const { grid, res } = this.overlay;
+    const scale = gridScale(grid);
+    this.heat.width = this.heat.height = res;
+    const hctx = this.heat.getContext("2d");
+    const img = hctx.createImageData(res, res);
+    for (let k = 0; k < grid.length; k++) {
+      let v = Number.isFinite(grid[k]) ? grid[k] / scale : 0;
+      if (this.discretize) v = v > 0 ? 1 : v < 0 ? -1 : 0;
+      const [r, g, b] = tint(v >= 0 ? 1 : 0, Math.abs(v), 0.75);
+      img.data.set([r, g, b, 255], k * 4);
+    }
+    hctx.putImageData(img, 0, 0);
+    this.ctx.imageSmoothingEnabled = true;
+    this.ctx.drawImage(this.heat, 0, 0, this.canvas.width, this.canvas.height);
   }
 
   #drawAxes() {
@@ -142,14 +181,15 @@ export class BoundaryView {
 
   #drawPoints() {
     const { ctx } = this;
+    const regression = this.isRegression;
     const drawOne = (x, y, k, test, selected) => {
       const [px, py] = this.toPixel(x, y);
       ctx.beginPath();
       ctx.arc(px, py, selected ? POINT_RADIUS + 2 : POINT_RADIUS, 0, 2 * Math.PI);
-      ctx.fillStyle = classColor(k);
+      ctx.fillStyle = regression ? valueColor(k) : classColor(k);
       ctx.fill();
       ctx.lineWidth = test ? 2 : 1.4;
-      ctx.strokeStyle = test ? "#1d2433" : "#ffffff";
+      ctx.strokeStyle = test || regression ? "#1d2433" : "#ffffff"; // a value near 0 is near white
       ctx.stroke();
       if (selected) {
         ctx.beginPath();
@@ -163,7 +203,7 @@ export class BoundaryView {
     const sel = this.selected;
     const { X_train, y_train, X_test, y_test } = this.data;
     X_train.forEach(([x, y], i) => drawOne(x, y, y_train[i], false, false));
-    X_test.forEach(([x, y], i) => drawOne(x, y, y_test[i], true, false));
+    if (this.showTest) X_test.forEach(([x, y], i) => drawOne(x, y, y_test[i], true, false));
     if (sel) {
       const X = sel.split === "train" ? X_train : X_test;
       const Y = sel.split === "train" ? y_train : y_test;
@@ -188,7 +228,7 @@ export class BoundaryView {
     if (!this.data) return null;
     let best = null;
     let bestD = HIT_RADIUS * HIT_RADIUS;
-    for (const split of ["train", "test"]) {
+    for (const split of this.showTest ? ["train", "test"] : ["train"]) {
       const X = split === "train" ? this.data.X_train : this.data.X_test;
       X.forEach(([x, y], index) => {
         const [qx, qy] = this.toPixel(x, y);

@@ -1,4 +1,8 @@
-// Live loss and accuracy curves (uPlot, loaded as the global `uPlot` by a classic script tag).
+// Live loss and accuracy curves (uPlot, loaded as the global `uPlot` by a classic script tag), with
+// the values under the pointer shown in the one number format.
+
+import { h } from "../common/dom.js";
+import { count } from "../common/format.js";
 
 const MAX_POINTS = 4000; // beyond this the history is thinned to every other step
 
@@ -6,8 +10,9 @@ const STEP_INCREMENTS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 1
 const TRAIN = "#4f46e5";
 const TEST = "#e8710a";
 
-function options(title, yRange, width, height) {
+function options(title, yRange, width, height, onCursor) {
   return {
+    hooks: { setCursor: [onCursor] },
     title: "",
     width,
     height,
@@ -23,7 +28,14 @@ function options(title, yRange, width, height) {
         size: 28,
         incrs: STEP_INCREMENTS, // steps are whole numbers
       },
-      { stroke: "#5f6b85", grid: { stroke: "#eef0f6" }, ticks: { stroke: "#dfe3ee" }, font: "11px system-ui, sans-serif", size: 44 },
+      {
+        stroke: "#5f6b85",
+        grid: { stroke: "#eef0f6" },
+        ticks: { stroke: "#dfe3ee" },
+        font: "11px system-ui, sans-serif",
+        size: 52,
+        values: (u, splits) => tickLabels(splits),
+      },
     ],
     series: [
       { label: "step" },
@@ -33,13 +45,24 @@ function options(title, yRange, width, height) {
   };
 }
 
+/** Tick labels with as many decimals as the spacing needs (at most 4), scientific for tiny ones. */
+function tickLabels(splits) {
+  if (splits.length < 2) return splits.map((v) => String(v));
+  const step = Math.abs(splits[1] - splits[0]) || 1;
+  const decimals = Math.max(0, Math.min(4, -Math.floor(Math.log10(step))));
+  return splits.map((v) => (Math.abs(v) < 1e-4 && v !== 0 ? v.toExponential(1) : v.toFixed(decimals)));
+}
+
 class Chart {
-  constructor(container, title, yRange, pick, show) {
+  constructor(container, title, yRange, pick, show, format) {
     this.container = container;
     this.show = show; // (train, test) -> updates the latest values next to the chart
     this.pick = pick; // metrics -> [train, test]
+    this.format = format; // a value -> text
     this.data = [[], [], []];
-    this.plot = new uPlot(options(title, yRange, 300, 120), this.data, container);
+    this.hover = h("div", { class: "chart-hover mono", hidden: true });
+    container.appendChild(this.hover);
+    this.plot = new uPlot(options(title, yRange, 300, 120, (u) => this.#cursor(u)), this.data, container);
     this.pending = false;
     new ResizeObserver(() => this.#fit()).observe(container);
   }
@@ -50,6 +73,18 @@ class Chart {
     if (w > 40 && h > 40) this.plot.setSize({ width: w, height: h });
   }
 
+  #cursor(u) {
+    const i = u.cursor.idx;
+    if (i === null || i === undefined || u.cursor.left < 0) {
+      this.hover.hidden = true;
+      return;
+    }
+    const [steps, train, test] = this.data;
+    const text = `step ${count(steps[i])} · train ${this.format(train[i])}${test[i] === null ? "" : ` · test ${this.format(test[i])}`}`;
+    this.hover.textContent = text;
+    this.hover.hidden = false;
+  }
+
   reset(history) {
     this.data = [[], [], []];
     this.append(history);
@@ -58,7 +93,12 @@ class Chart {
   append(metrics) {
     const [steps, train, test] = this.data;
     for (const m of metrics) {
-      if (steps.length && m.step <= steps[steps.length - 1]) continue;
+      if (steps.length && m.step === steps[steps.length - 1]) {
+        // the same step measured again (after a hand edit of a weight): its new numbers
+        [train[train.length - 1], test[test.length - 1]] = this.pick(m);
+        continue;
+      }
+      if (steps.length && m.step < steps[steps.length - 1]) continue;
       const [a, b] = this.pick(m);
       steps.push(m.step);
       train.push(a);
@@ -86,13 +126,19 @@ class Chart {
 const finite = (x) => (x === null || x === undefined || !Number.isFinite(x) ? null : x);
 
 export class Charts {
-  /** @param {Function} show  show(kind, train, test): the latest values, for the chart headers */
-  constructor(lossEl, accEl, show) {
-    this.loss = new Chart(lossEl, "loss", null, (m) => [finite(m.train_loss), finite(m.test_loss)], (a, b) =>
-      show("loss", a, b),
-    );
-    this.accuracy = new Chart(accEl, "accuracy", [0, 1], (m) => [finite(m.train_accuracy), finite(m.test_accuracy)], (a, b) =>
-      show("accuracy", a, b),
+  /**
+   * @param {Function} show  show(kind, train, test): the latest values, for the chart headers
+   * @param {{loss: Function, accuracy: Function}} format  how each chart's values read
+   */
+  constructor(lossEl, accEl, show, format) {
+    this.loss = new Chart(lossEl, "loss", null, (m) => [finite(m.train_loss), finite(m.test_loss)], (a, b) => show("loss", a, b), format.loss);
+    this.accuracy = new Chart(
+      accEl,
+      "accuracy",
+      [0, 1],
+      (m) => [finite(m.train_accuracy), finite(m.test_accuracy)],
+      (a, b) => show("accuracy", a, b),
+      format.accuracy,
     );
   }
 

@@ -1,102 +1,75 @@
-// The training page: owns a session (or watches one read-only with ?watch=<id>), sends the
-// owner's commands to the API and draws every update from the session's event stream, so the
-// owner and every viewer see the very same run.
+// The training page: owns a run (or watches one read-only with ?watch=<id>), sends the owner's
+// commands to the API and draws every update from the run's event stream (run.js), so the owner and
+// every viewer see the very same run. What a run can be comes from the server (options.js).
 
-import { $, h, replaceChildren } from "../common/dom.js";
-import { ApiError } from "../common/errors.js";
-import { count, fmt, percent } from "../common/format.js";
+import { $, $$, h, isTyping } from "../common/dom.js";
+import { errorMessage } from "../common/errors.js";
+import { fmt, percent } from "../common/format.js";
 import { api } from "./api.js";
 import { BoundaryView } from "./boundary-view.js";
 import { Charts } from "./charts.js";
 import { applyClassColors } from "./colors.js";
-import {
-  CHOICES,
-  MULTI_CLASS_DATASETS,
-  cloneConfig,
-  configKey,
-  DEFAULTS,
-  inputCount,
-  LECTURE,
-  LECTURE_SETTINGS,
-  readUrl,
-  requestBody,
-  toQuery,
-  writeUrl,
-} from "./config.js";
+import { cloneConfig, readUrl, toQuery, writeUrl } from "./config.js";
 import { Controls } from "./controls.js";
-import { GraphDialog, infoCard } from "./graph-dialog.js";
+import { WeightEditor } from "./edit.js";
+import { ExportMenu } from "./export.js";
+import { GraphDialog } from "./graph-dialog.js";
+import { renderLegend } from "./legend.js";
 import { LectureView } from "./lecture-view.js";
-import { NetworkView } from "./network-view.js";
-import { Stream } from "./stream.js";
+import { NetworkView, neuronName } from "./network-view.js";
+import { notice, status } from "./notices.js";
+import { Options } from "./options.js";
+import { Runner, showMetrics } from "./run.js";
+import { ShareDialog } from "./share.js";
+import { StopRulesForm } from "./stop-rules.js";
+import { Timeline } from "./timeline.js";
+import { tooltip } from "./tooltip.js";
+import { setUpUpload } from "./upload.js";
 
-applyClassColors();
-const root = $("#train");
-const limits = {
-  maxLayers: Number(root.dataset.maxHiddenLayers),
-  maxWidth: Number(root.dataset.maxLayerWidth),
-  maxPoints: Number(root.dataset.maxPoints),
-  maxCustom: Number(root.dataset.maxCustomPoints),
-  maxSpeed: Number(root.dataset.maxSpeed),
-};
-const STORAGE_KEY = "backprop-lab-train-session";
-const BINARY_LOSSES = new Set(["hinge", "mse", "bce"]);
+const HOVER_RES = 50; // cells a side of a neuron's output on the big plot
 
-function classCount(config) {
-  if (config.dataset === "custom") return new Set((config.points ?? []).map((p) => p[2])).size;
-  return MULTI_CLASS_DATASETS.has(config.dataset) ? config.n_classes : 2;
+let options;
+try {
+  options = await Options.load();
+  applyClassColors(options.json.palette);
+} catch (err) {
+  status("Not started", "bad");
+  notice(`The server's training options cannot be read: ${errorMessage(err)}`, "error");
+  throw err;
 }
-const MIN_CUSTOM_POINTS = 2;
-
-const initial = readUrl();
-const clamped = withinLimits(initial.config);
+const initial = readUrl(options);
 const page = {
+  options,
   watching: Boolean(initial.watch),
-  config: clamped.config,
-  speed: Math.min(initial.speed, limits.maxSpeed),
-  session: null, // {id, token}; token is null while watching
+  config: initial.config,
+  speed: initial.speed,
+  session: null, // {id, token, room}; token is null while watching
+  runConfig: null, // the config of the run being shown (the server's)
   dataset: null,
+  planar: true,
   sizes: null,
-  step: -1,
+  inputNames: ["x1", "x2"],
+  step: -1, // the last step drawn on the charts
+  liveStep: 0,
   playing: false,
-  viewers: 0,
   stream: null,
   generation: 0, // bumps whenever the page switches sessions, so late answers are ignored
   resyncing: false,
-  ended: false, // the run being shown has ended (the page says so over everything)
-  pendingNotice: null, // shown once the next run has started
+  ended: false,
+  pendingNotice: initial.notes.length ? `This link asked for ${initial.notes.join(" and ")}; the run uses the largest allowed.` : null,
+  retired: null,
+  scrub: null, // the past step being viewed (time travel), or null: live
+  lastLive: null, // the latest live picture (boundary, weights), to return to from the past
 };
-
-/** `config` cut down to the server's size limits, and what was cut (a link may ask for more). */
-function withinLimits(config) {
-  const c = cloneConfig(config);
-  const notes = [];
-  if (c.hidden.length > limits.maxLayers) {
-    notes.push(`${c.hidden.length} hidden layers (at most ${limits.maxLayers})`);
-    c.hidden = c.hidden.slice(0, limits.maxLayers);
-  }
-  const widest = Math.max(0, ...c.hidden);
-  if (widest > limits.maxWidth) {
-    notes.push(`${widest} neurons in a layer (at most ${limits.maxWidth})`);
-    c.hidden = c.hidden.map((n) => Math.min(n, limits.maxWidth));
-  }
-  if (c.n_points > limits.maxPoints) {
-    notes.push(`${c.n_points} points (at most ${limits.maxPoints})`);
-    c.n_points = limits.maxPoints;
-  }
-  if (c.points && c.points.length > limits.maxCustom) {
-    notes.push(`${c.points.length} drawn points (at most ${limits.maxCustom})`);
-    c.points = c.points.slice(0, limits.maxCustom);
-  }
-  return { config: c, notes };
-}
 
 // ------------------------------------------------------------------ views
 
-const controls = new Controls(root, { onChange: onSettingChange }, limits);
+const controls = new Controls($("#train"), options, { onChange: onSettingChange, onDrawClass: setDrawClass });
 const network = new NetworkView($("#network"), {
-  onResize: (layer, delta) => changeHidden((h) => (h[layer] = Math.max(1, Math.min(limits.maxWidth, h[layer] + delta)))),
-  onEdge: showWeight,
-  onNeuron: showNeuron,
+  onResize: (layer, delta) => changeHidden((hidden) => (hidden[layer] = Math.max(1, Math.min(options.itemMax("hidden"), hidden[layer] + delta)))),
+  onEdge: (edge, event) => editor.open(edge.l, edge.n, edge.i, event),
+  onNeuron: (l, n, event) => editor.open(l, n, null, event),
+  onHover: hoverNeuron,
 });
 const boundary = new BoundaryView($("#boundary"), {
   onPoint: (point) => openGraph(point),
@@ -104,14 +77,18 @@ const boundary = new BoundaryView($("#boundary"), {
   onRemove: removeCustomPoint,
   onHover: (hit, e) => (hit ? tooltip(pointInfo(hit), e) : tooltip(null)),
 });
-// The lecture's 3-feature points have no plane to draw: a table of them takes the plot's place.
 const lecture = new LectureView($("#lecture-points"), { onPoint: (point) => openGraph(point) });
-const charts = new Charts($("#loss-chart"), $("#acc-chart"), (kind, train, test) => {
-  const f = kind === "loss" ? fmt : percent;
-  const prefix = kind === "loss" ? "#loss" : "#acc";
-  $(`${prefix}-train-now`).textContent = train === null ? "–" : f(train);
-  $(`${prefix}-test-now`).textContent = test === null || test === undefined ? "–" : f(test);
-});
+const charts = new Charts(
+  $("#loss-chart"),
+  $("#acc-chart"),
+  (kind, train, test) => {
+    const f = kind === "loss" ? fmt : percent;
+    const prefix = kind === "loss" ? "#loss" : "#acc";
+    $(`${prefix}-train-now`).textContent = train === null ? "–" : f(train);
+    $(`${prefix}-test-now`).textContent = test === null || test === undefined ? "–" : f(test);
+  },
+  { loss: fmt, accuracy: percent },
+);
 const graph = new GraphDialog($("#graph-dialog"), {
   graph: (index, split) => api.graph(page.session.id, index, split),
   neuronSvg: (index, split, neuron) => api.neuronSvg(page.session.id, index, split, neuron),
@@ -121,127 +98,118 @@ const graph = new GraphDialog($("#graph-dialog"), {
   },
   tooltip,
 });
+const editor = new WeightEditor(page, () => network.clearSelection());
+const share = new ShareDialog(page, () => notice("Start a run first (draw at least two points).", "error"));
+const stopRules = new StopRulesForm(page);
+const timeline = new Timeline(page, { show: showPast, live: showLive });
+new ExportMenu(page);
+setUpUpload(page, (parsed, name) => {
+  page.pendingNotice = `${name}: ${parsed.points.length} points${parsed.n_classes ? ` in ${parsed.n_classes} classes` : " with values"}.`;
+  const config = { ...cloneConfig(page.config), dataset: parsed.dataset, points: parsed.points };
+  applyConfig(withDatasetPresets(config, parsed.dataset));
+});
+
+const runner = new Runner(page, {
+  charts,
+  loadDetail,
+  livePicture,
+  showConfig,
+  applyConfig: (config, delay) => applyConfig(config, delay),
+  setRunEnabled,
+  showSpeed: (speed) => [...speedSelect.options].some((o) => o.value === String(speed)) && (speedSelect.value = String(speed)),
+  showStopRules: (rules) => stopRules.show(rules),
+  closeDialogs: () => graph.isOpen && $("#graph-dialog").close(),
+  stepChanged: (step) => {
+    graph.stepChanged(step);
+    timeline.stepChanged(step);
+  },
+});
 
 new ResizeObserver(fitBoundary).observe($(".output"));
-/** The plot is the largest square that fits under the metrics and above the legend. */
+/** The plot is the largest square that fits in its panel between the metrics and the legend. */
 function fitBoundary() {
   const panel = $(".output");
   const style = getComputedStyle(panel);
-  const padding = parseFloat(style.paddingTop) + parseFloat(style.paddingBottom);
-  const gaps = 2 * parseFloat(style.rowGap || "0");
-  const free = panel.clientHeight - padding - gaps - $(".output-head").offsetHeight - $(".output-foot").offsetHeight;
   const width = panel.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  const stacked = getComputedStyle($(".train")).getPropertyValue("--stacked").trim() === "1";
+  if (stacked) {
+    boundary.resize(Math.min(width, 560));
+    return;
+  }
+  const others = [".output-head", ".view-toggles", "#legend"].reduce((sum, sel) => sum + ($(sel).hidden ? 0 : $(sel).offsetHeight), 0);
+  const gaps = 3 * parseFloat(style.rowGap || "0");
+  const free = panel.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom) - gaps - others;
   boundary.resize(Math.min(width, free));
 }
 
 // ------------------------------------------------------------------ run controls
 
 const speedSelect = $("#speed");
-speedSelect.replaceChildren(
-  ...CHOICES.speed
-    .filter((s) => s <= limits.maxSpeed)
-    .map((s) => {
-      const o = document.createElement("option");
-      o.value = String(s);
-      o.textContent = `${s} steps/s`;
-      return o;
-    }),
-);
+speedSelect.replaceChildren(...options.speeds.map((s) => h("option", { value: String(s) }, `${s} steps/s`)));
 speedSelect.value = String(page.speed);
-if (speedSelect.value === "") speedSelect.value = "10";
+if (speedSelect.value === "") speedSelect.value = String(options.speeds[options.speeds.length - 1]);
 speedSelect.addEventListener("change", () => {
   page.speed = Number(speedSelect.value);
-  writeUrl(page.config, page.speed);
-  if (page.playing && page.session?.token) command(() => api.play(page.session.id, page.session.token, page.speed));
+  writeUrl(options, page.config, page.speed);
+  if (page.playing && page.session?.token) runner.command(() => api.play(page.session.id, page.session.token, page.speed));
 });
-
-$("#play-btn").addEventListener("click", togglePlay);
-$("#step-btn").addEventListener("click", (e) => stepBy(e.shiftKey ? 10 : 1));
-$("#reset-btn").addEventListener("click", resetRun);
-$("#add-layer").addEventListener("click", () =>
-  changeHidden((h) => h.length < limits.maxLayers && h.push(h.length ? h[h.length - 1] : 4)),
-);
-$("#remove-layer").addEventListener("click", () => changeHidden((h) => h.pop()));
+$("#play-btn").addEventListener("click", () => {
+  if (page.scrub !== null) timeline.toLive(); // playing goes on from the latest step
+  runner.togglePlay();
+});
+$("#step-btn").addEventListener("click", (e) => runner.stepBy(e.shiftKey ? 10 : 1));
+$("#reset-btn").addEventListener("click", () => runner.resetRun());
+$("#add-layer").addEventListener("click", () => changeHidden((hidden) => hidden.length < options.max("hidden") && hidden.push(hidden.length ? hidden[hidden.length - 1] : 4)));
+$("#remove-layer").addEventListener("click", () => changeHidden((hidden) => hidden.pop()));
 $("#reseed").addEventListener("click", () => onSettingChange("seed", Math.floor(Math.random() * 100000)));
 $("#clear-points").addEventListener("click", () => onSettingChange("points", []));
-for (const seg of document.querySelectorAll("[data-draw-class]")) {
-  seg.addEventListener("click", () => setDrawTool(seg.dataset.drawClass));
-}
+$("#show-test").addEventListener("change", (e) => boundary.setView({ showTest: e.target.checked }));
+$("#discretize").addEventListener("change", (e) => boundary.setView({ discretize: e.target.checked }));
 
 document.addEventListener("keydown", (e) => {
-  if (page.watching || e.target.closest("input, select, textarea, dialog") || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (page.watching || isTyping(e.target) || e.target.closest("dialog") || e.ctrlKey || e.metaKey || e.altKey) return;
   if (e.key === " " && e.target.closest("button, a")) return; // Space presses the focused button itself
   if (e.key === " ") {
     e.preventDefault();
-    togglePlay();
+    $("#play-btn").click();
   } else if (e.key === "ArrowRight") {
     e.preventDefault();
-    stepBy(e.shiftKey ? 10 : 1);
+    runner.stepBy(e.shiftKey ? 10 : 1);
   } else if (e.key === "r" || e.key === "R") {
-    resetRun();
+    runner.resetRun();
   }
 });
 
-async function togglePlay() {
-  if (!page.session?.token) return;
-  const { id, token } = page.session;
-  const play = !page.playing;
-  setPlaying(play); // at once; the answer (the state after the command) settles it
-  const state = await command(() => (play ? api.play(id, token, page.speed) : api.pause(id, token)));
-  if (state && page.session?.id === id) setPlaying(state.playing);
-}
-
-async function stepBy(n) {
-  if (!page.session?.token) return;
-  await stepResult(command(() => api.step(page.session.id, page.session.token, n)));
-}
-
-async function resetRun() {
-  if (!page.session?.token) return;
-  setPlaying(false);
-  await command(() => api.reset(page.session.id, page.session.token));
-}
-
-async function stepResult(promise) {
-  const answer = await promise;
-  if (answer?.message) notice(answer.message, "info");
-}
-
-/** Run an owner command; show its error, if any. The stream brings the result. */
-async function command(fn) {
-  try {
-    return await fn();
-  } catch (err) {
-    notice(err.message, "error");
-    return null;
-  }
-}
-
-function setPlaying(playing) {
-  page.playing = playing;
-  const btn = $("#play-btn");
-  btn.classList.toggle("playing", playing);
-  btn.setAttribute("aria-label", playing ? "Pause" : "Play");
+function setRunEnabled(enabled) {
+  for (const id of ["#play-btn", "#step-btn", "#reset-btn"]) $(id).disabled = !enabled;
 }
 
 // ------------------------------------------------------------------ settings
 
+/** A config switched to `dataset`, with the settings that suit it (the lecture's, regression's). */
+function withDatasetPresets(config, dataset) {
+  const presets = options.kind(dataset).presets;
+  if (Object.keys(presets).length && Object.entries(presets).some(([k, v]) => JSON.stringify(config[k]) !== JSON.stringify(v))) {
+    page.pendingNotice = `Settings that suit ${options.label("dataset", dataset)}: ${Object.entries(presets)
+      .filter(([k]) => ["loss", "activation", "learning_rate", "hidden"].includes(k))
+      .map(([k, v]) => `${k.replace("_", " ")} ${Array.isArray(v) ? v.join("-") : v}`)
+      .join(", ")}.`;
+  }
+  return { ...config, ...structuredClone(presets) };
+}
+
 function onSettingChange(field, value) {
   if (page.watching) return;
-  const config = cloneConfig(page.config);
+  let config = cloneConfig(page.config);
   config[field] = value;
   if (field === "dataset") {
-    config.points = value === "custom" ? (page.config.points ?? []) : null;
-    if (value === LECTURE && page.config.dataset !== LECTURE) {
-      Object.assign(config, cloneConfig({ ...config, ...LECTURE_SETTINGS }));
-      page.pendingNotice = "The lecture's settings: MLP(3, [4, 4, 1]) of tanh neurons, squared error, SGD at 0.05.";
-    }
-    if (value === "custom") setDrawTool("0");
-    else setDrawTool("inspect");
+    const kind = options.kind(value);
+    config.points = kind.custom ? (options.kind(page.config.dataset).custom && page.config.dataset === value ? page.config.points : []) : null;
+    if (value !== page.config.dataset) config = withDatasetPresets(config, value);
+    setDrawClass(value === "custom" ? 0 : null);
   }
-  if (field === "batch_size" && value !== null && value < 1) config.batch_size = null;
   // More than two classes need one output per class: switch the loss rather than refuse the run.
-  if (classCount(config) > 2 && BINARY_LOSSES.has(config.loss)) {
+  if (options.classCount(config) > 2 && ["hinge", "mse", "bce"].includes(config.loss)) {
     config.loss = "softmax_ce";
     page.pendingNotice = "More than two classes: the loss is now softmax cross-entropy (one output per class).";
   }
@@ -255,284 +223,129 @@ function changeHidden(mutate) {
   applyConfig(config);
 }
 
-let restartTimer = null;
 /** Show a new config at once, start its run shortly after (so quick clicks make one run). */
 function applyConfig(config, delay = 150) {
   const previous = page.config;
   page.config = config;
-  controls.show(config);
-  updateLayerControls();
-  writeUrl(config, page.speed);
-  if (config.dataset === "custom") previewCustom();
-  clearTimeout(restartTimer);
-  restartTimer = setTimeout(() => restart(previous), delay);
+  showConfig(config);
+  if (options.kind(config.dataset).custom) previewCustom();
+  runner.schedule(previous, delay);
 }
 
-function updateLayerControls() {
-  const n = page.config.hidden.length;
+function showConfig(config) {
+  controls.show(config);
+  if (!page.watching) writeUrl(options, config, page.speed); // a watcher's address is the run's
+
+  const n = config.hidden.length;
   $("#layers-label").textContent = `${n} hidden layer${n === 1 ? "" : "s"}`;
-  $("#add-layer").disabled = page.watching || n >= limits.maxLayers;
+  $("#add-layer").disabled = page.watching || n >= options.max("hidden");
   $("#remove-layer").disabled = page.watching || n === 0;
   if (page.watching) return;
-  const outputs = page.config.loss === "softmax_ce" ? Math.max(2, classCount(page.config)) : 1;
-  network.setSizes([inputCount(page.config), ...page.config.hidden, outputs], {
-    editable: !page.watching,
-    maxWidth: limits.maxWidth,
-  });
+  const planar = options.kind(config.dataset).planar;
+  const inputs = planar ? config.features : ["x1", "x2", "x3"];
+  const k = options.classCount(config);
+  const outputs = config.loss === "softmax_ce" ? Math.max(2, k) : 1;
+  network.setShape([inputs.length, ...config.hidden, outputs], inputs, outputLabels(outputs, k), { editable: true, maxWidth: options.itemMax("hidden") });
 }
 
-/** Start a run with the current config; the old run ends and sends its viewers to the new one. */
-async function restart(previousConfig) {
-  const old = page.session ?? page.retired;
-  const config = page.config;
-  if (config.dataset === "custom" && (config.points?.length ?? 0) < MIN_CUSTOM_POINTS) {
-    // No run until there are points; the old run stays, so its viewers can follow the next one.
-    page.retired = old;
-    detach();
-    status("Draw at least two points", "");
-    previewCustom();
-    return;
-  }
-  const wasPlaying = page.playing;
-  let created;
-  try {
-    created = await api.create(requestBody(config));
-  } catch (err) {
-    if (!old) {
-      // Nothing to go back to (the page was opened with these settings): offer the defaults.
-      status("Not started", "bad");
-      notice(`This run cannot start: ${err.message}`, "error", { label: "Use the default settings", run: useDefaults });
-      return;
-    }
-    notice(err.message, "error");
-    if (previousConfig && old) {
-      page.config = previousConfig;
-      controls.show(previousConfig);
-      updateLayerControls();
-      writeUrl(previousConfig, page.speed);
-    }
-    return;
-  }
-  if (page.config !== config) {
-    // The settings changed again meanwhile: that restart wins, this run is not needed.
-    api.remove(created.id, created.owner_token).catch(() => {});
-    return;
-  }
-  clearNotice();
-  hideEnded();
-  if (page.pendingNotice) notice(page.pendingNotice, "info");
-  page.pendingNotice = null;
-  remember(created, config);
-  try {
-    await attach({ id: created.id, token: created.owner_token });
-  } catch (err) {
-    notice(err.message, "error");
-    return;
-  }
-  page.retired = null;
-  if (old?.token && !old.ended && old.id !== created.id) api.remove(old.id, old.token, created.id).catch(() => {});
-  if (wasPlaying) {
-    setPlaying(true);
-    await command(() => api.play(created.id, created.owner_token, page.speed));
-  }
+function outputLabels(outputs, nClasses) {
+  if (outputs > 1) return Array.from({ length: outputs }, (_, n) => `class ${n}`);
+  return [nClasses === 0 ? "value" : "score"];
 }
 
-function useDefaults() {
-  clearNotice();
-  applyConfig(cloneConfig(DEFAULTS), 0);
-}
-
-function remember(created, config) {
-  try {
-    sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ id: created.id, token: created.owner_token, key: configKey(config) }));
-  } catch {
-    // storage may be unavailable (private mode): a reload then starts a new run
-  }
-}
-
-function remembered(config) {
-  try {
-    const saved = JSON.parse(sessionStorage.getItem(STORAGE_KEY) || "null");
-    return saved && saved.key === configKey(config) ? saved : null;
-  } catch {
-    return null;
-  }
-}
-
-// ------------------------------------------------------------------ following a session
-
-function detach() {
-  page.generation++;
-  page.stream?.close();
-  page.stream = null;
-  page.session = null;
-  page.step = -1;
-  setPlaying(false);
-  setRunEnabled(false);
-}
-
-/** Load a session's config, data and history, then follow its events. */
-async function attach(session) {
-  detach();
-  const generation = page.generation;
-  const detail = await api.detail(session.id);
-  if (generation !== page.generation) return;
-  page.session = session;
-  page.runConfig = detail.config;
-  loadDetail(detail);
-  setRunEnabled(Boolean(session.token));
-  page.stream = new Stream(session.id, {
-    onEvent: (kind, data) => generation === page.generation && onEvent(kind, data),
-    onStatus: (s) => generation === page.generation && onStreamStatus(s),
-  }, Boolean(session.token));
-  page.stream.open();
-}
-
-/** Whether a dataset has 2 features (a plane to draw the boundary on); the lecture's has 3. */
-function isPlanar(dataset) {
-  return (dataset.X_train[0]?.length ?? 2) === 2;
-}
-
-/** The plot for 2-D data, the table of points for the lecture's. */
-function showOutputKind(planar) {
-  $("#boundary-wrap").hidden = !planar;
-  $("#lecture-points").hidden = planar;
-  for (const node of document.querySelectorAll("[data-planar]")) node.hidden = node.dataset.planar !== String(planar);
-}
+// ------------------------------------------------------------------ drawing what the run sends
 
 function loadDetail(detail) {
+  const kind = options.kind(detail.config.dataset);
   page.dataset = detail.dataset;
-  page.planar = isPlanar(detail.dataset);
-  showOutputKind(page.planar);
-  lecture.setData(page.planar ? null : detail.dataset);
-  boundary.fixedView = page.config.dataset === "custom";
+  page.planar = kind.planar;
   page.sizes = detail.layer_sizes;
+  page.inputNames = kind.planar ? detail.config.features : ["x1", "x2", "x3"];
+  page.scrub = null;
+  page.lastLive = null;
   if (page.watching) {
     page.config = { ...cloneConfig(page.config), ...detail.config };
     controls.show(page.config);
+    $("#own-link").href = `/train${toQuery(options, page.config)}`;
   }
-  network.setSizes(detail.layer_sizes, { editable: !page.watching, maxWidth: limits.maxWidth });
-  updateLayerControls();
-  boundary.clearBoundary(); // the new run's first event brings its boundary
+  const nClasses = detail.dataset.n_classes;
+  $("#boundary-wrap").hidden = !page.planar;
+  $("#lecture-points").hidden = page.planar;
+  for (const node of $$("[data-planar]")) node.hidden = node.dataset.planar !== String(page.planar);
+  $("#accuracy-metric").hidden = nClasses === 0;
+  $("#acc-box").hidden = nClasses === 0;
+  $(".charts").classList.toggle("one", nClasses === 0);
+  renderLegend($("#legend"), { nClasses, planar: page.planar, hasTest: detail.dataset.X_test.length > 0 });
+  lecture.setData(page.planar ? null : detail.dataset);
+  boundary.fixedView = detail.config.dataset === "custom";
+  const sizes = detail.layer_sizes;
+  network.setShape(sizes, page.inputNames, outputLabels(sizes[sizes.length - 1], nClasses), { editable: !page.watching, maxWidth: options.itemMax("hidden") });
+  boundary.clearBoundary(); // the run's first event brings its boundary
   boundary.setData(detail.dataset);
   charts.reset(detail.history);
   page.step = detail.state.step;
-  showState(detail.state);
+  showMetrics(detail.state.metrics);
+  fitBoundary();
+  if (!page.watching) sendStopRulesIfAny(); // a new run keeps the rules the owner set
 }
 
-function onEvent(kind, data) {
-  const state = data.state;
-  if (kind === "end") {
-    if (data.reconnect) return;
-    if (page.watching && data.next_session) {
-      follow(data.next_session);
-      return;
-    }
-    setPlaying(false);
-    setRunEnabled(false);
-    if (page.session) page.session.ended = true;
-    status("Ended", "bad");
-    showEnded(data.message);
+function sendStopRulesIfAny() {
+  const rules = stopRules.read();
+  if (page.session?.token && Object.values(rules).some((v) => v !== null)) {
+    runner.command(() => api.stopRules(page.session.id, page.session.token, rules));
+  }
+}
+
+/** An event's picture: the boundary (or the lecture's scores) and the weights. */
+function livePicture(data) {
+  if (data.boundary || data.weights) page.lastLive = { boundary: data.boundary ?? page.lastLive?.boundary, weights: data.weights ?? page.lastLive?.weights };
+  if (page.scrub !== null) return; // looking at the past: the live run goes on unseen
+  drawPicture(data);
+}
+
+function drawPicture({ boundary: b, weights, scores }) {
+  if (b) boundary.setBoundary(b);
+  if (scores) lecture.setScores(scores);
+  // The neurons' little maps cover the input plane: with 3 inputs there is none (null: no maps).
+  const plane = page.planar === false ? null : (b ?? boundary.extent);
+  if (weights) network.setWeights(weights, plane, page.runConfig?.activation ?? page.config.activation);
+}
+
+function showPast(view) {
+  drawPicture(view);
+  showMetrics(view.metrics);
+}
+
+function showLive() {
+  if (page.lastLive) drawPicture(page.lastLive);
+  runner.resync();
+  api.detail(page.session.id).then((d) => showMetrics(d.state.metrics), () => {});
+}
+
+function hoverNeuron(l, n) {
+  if (l === null || !page.planar) {
+    boundary.setOverlay(null);
+    $("#hover-note").hidden = true;
     return;
   }
-  if (kind === "reset") {
-    charts.reset(data.metrics);
-    page.step = state.step;
-    if (graph.isOpen) graph.refresh();
-  } else if (data.metrics.length) {
-    const first = data.metrics[0].step;
-    if (first > page.step + 1 && page.step >= 0) resync(); // this viewer fell behind: refill the charts
-    charts.append(data.metrics);
-    page.step = Math.max(page.step, data.metrics[data.metrics.length - 1].step);
-  } else if (kind === "hello" && state.step !== page.step) {
-    resync();
-  }
-  if (data.boundary) boundary.setBoundary(data.boundary);
-  if (data.scores) lecture.setScores(data.scores);
-  // The neurons' little maps cover the input plane: with 3 inputs there is none (null: no maps).
-  const plane = page.planar === false ? null : (data.boundary ?? boundary.extent);
-  if (data.weights) network.setWeights(data.weights, plane, page.config.activation);
-  // A step event may have been sent just before a pause: only these kinds change play/pause.
-  showState(state, kind !== "step");
-  if (data.message) notice(data.message, "info");
-}
-
-async function resync() {
-  if (page.resyncing || !page.session) return;
-  page.resyncing = true;
-  const generation = page.generation;
-  try {
-    const detail = await api.detail(page.session.id);
-    if (generation === page.generation) charts.reset(detail.history);
-  } catch {
-    // the next event tries again
-  } finally {
-    page.resyncing = false;
-  }
-}
-
-function showState(state, playState = true) {
-  $("#step-count").textContent = count(state.step);
-  if (playState) setPlaying(state.playing);
-  page.viewers = state.viewers;
-  const m = state.metrics;
-  $("#train-loss").textContent = m ? fmt(m.train_loss) : "–";
-  $("#test-loss").textContent = m && m.test_loss !== null ? fmt(m.test_loss) : "–";
-  $("#accuracy").textContent = m ? (m.test_accuracy !== null ? `${percent(m.train_accuracy)} / ${percent(m.test_accuracy)}` : percent(m.train_accuracy)) : "–";
-  $("#accuracy").title = m && m.test_accuracy !== null ? "train / test" : "on the training set";
-  // A viewer shows the owner's speed; the owner's own choice (and URL) is the page's speed.
-  if (page.watching && [...speedSelect.options].some((o) => o.value === String(state.steps_per_second))) {
-    speedSelect.value = String(state.steps_per_second);
-  }
-  const watchers = state.watchers;
-  const who = watchers ? ` · ${watchers} watching` : "";
-  status(page.watching ? `Watching live · read-only${who}` : `Live · ${state.executor}${who}`, "live");
-  $("#status").title = state.fallback_reason ? `Compiled executor not used: ${state.fallback_reason}` : "";
-  $("#share-viewers").textContent = `${watchers} ${watchers === 1 ? "person is" : "people are"} watching now.`;
-  $("#step-count").dataset.step = String(state.step);
-  graph.stepChanged(state.step);
-}
-
-function onStreamStatus(s) {
-  if (s === "reconnecting") status("Reconnecting…", "");
-  else if (s === "closed" && !page.ended) status("Not live", "bad");
-}
-
-function status(text, kind) {
-  const pill = $("#status");
-  pill.textContent = text;
-  pill.className = `status-pill ${kind}`;
-}
-
-function setRunEnabled(enabled) {
-  for (const id of ["#play-btn", "#step-btn", "#reset-btn"]) $(id).disabled = !enabled;
-}
-
-async function follow(nextId) {
-  notice("The teacher changed the settings; following the new run.", "info");
-  const url = new URL(window.location.href);
-  url.search = `?watch=${encodeURIComponent(nextId)}`;
-  window.history.replaceState(null, "", url);
-  try {
-    await attach({ id: nextId, token: null });
-  } catch (err) {
-    notice(err.message, "error");
-  }
+  const grid = network.neuronGrid(l, n, boundary.extent, HOVER_RES);
+  if (!grid) return;
+  boundary.setOverlay(grid, HOVER_RES);
+  $("#hover-note").textContent = `${neuronName(page.sizes, l, n)}: this neuron's output`;
+  $("#hover-note").hidden = false;
 }
 
 // ------------------------------------------------------------------ custom points
 
-let drawTool = "inspect";
-function setDrawTool(tool) {
-  drawTool = tool;
-  for (const seg of document.querySelectorAll("[data-draw-class]")) seg.setAttribute("aria-pressed", String(seg.dataset.drawClass === tool));
-  boundary.drawClass = tool === "inspect" || page.watching ? null : Number(tool);
+function setDrawClass(k) {
+  boundary.drawClass = k === null || page.watching ? null : k;
+  if (k !== null) controls.showDrawClass(k);
 }
 
 function addCustomPoint(point) {
   const points = page.config.points ?? [];
-  if (points.length >= limits.maxCustom) {
-    notice(`At most ${limits.maxCustom} points can be drawn.`, "error");
+  if (points.length >= options.max("points")) {
+    notice(`At most ${options.max("points")} points can be drawn (max_custom_points).`, "error");
     return;
   }
   onSettingChange("points", [...points, point.map((v, i) => (i < 2 ? Math.round(v * 100) / 100 : v))]);
@@ -544,122 +357,29 @@ function removeCustomPoint([x, y], radius) {
   let bestD = radius * radius;
   points.forEach(([px, py], i) => {
     const d = (px - x) ** 2 + (py - y) ** 2;
-    if (d <= bestD) {
-      bestD = d;
-      best = i;
-    }
+    if (d <= bestD) [bestD, best] = [d, i];
   });
   if (best >= 0) onSettingChange("points", points.filter((_, i) => i !== best));
 }
 
-/** Show hand-drawn points at once, before their run exists. */
+/** Show custom points at once, before their run exists. */
 function previewCustom() {
   const points = page.config.points ?? [];
-  showOutputKind(true);
+  const values = page.config.dataset === "custom_regression";
   boundary.fixedView = true;
   boundary.clearBoundary();
-  boundary.setData({ X_train: points.map((p) => [p[0], p[1]]), y_train: points.map((p) => p[2]), X_test: [], y_test: [], n_classes: 2 });
+  boundary.setData({ X_train: points.map((p) => [p[0], p[1]]), y_train: points.map((p) => p[2]), X_test: [], y_test: [], n_classes: values ? 0 : 2 });
   $("#custom-count").textContent = `${points.length} point${points.length === 1 ? "" : "s"} · Shift+click removes`;
 }
 
-// ------------------------------------------------------------------ popovers
-
-const pop = $("#popover");
-function tooltip(content, event) {
-  if (!content) {
-    pop.hidden = true;
-    return;
-  }
-  // A modal dialog sits in the top layer: the popover must live inside it to show above it.
-  const host = graph.isOpen ? $("#graph-dialog") : document.body;
-  if (pop.parentElement !== host) host.appendChild(pop);
-  replaceChildren(pop, content);
-  pop.hidden = false;
-  const { innerWidth, innerHeight } = window;
-  const rect = pop.getBoundingClientRect();
-  const x = Math.min(event.clientX + 14, innerWidth - rect.width - 8);
-  const y = Math.min(event.clientY + 14, innerHeight - rect.height - 8);
-  pop.style.left = `${x}px`;
-  pop.style.top = `${y}px`;
-}
+// ------------------------------------------------------------------ points and their graphs
 
 function pointInfo({ split, index }) {
   const d = page.dataset;
   const X = split === "train" ? d.X_train : d.X_test;
   const Y = split === "train" ? d.y_train : d.y_test;
-  return h(
-    "div",
-    {},
-    h("b", {}, `${split} #${index}`),
-    ` · class ${Y[index]}`,
-    h("br"),
-    `x = (${fmt(X[index][0])}, ${fmt(X[index][1])})`,
-    h("br"),
-    h("span", { class: "muted" }, "click: its graph through the network"),
-  );
-}
-
-let stickyTimer = null;
-function stickyTooltip(content, event) {
-  tooltip(content, event);
-  clearTimeout(stickyTimer);
-  stickyTimer = setTimeout(() => {
-    tooltip(null);
-    network.clearSelection();
-  }, 6000);
-}
-
-/** A neuron's name in the datapoint graph: h<layer>.<index> (from 0), the output is "score". */
-function neuronName(l, n) {
-  const sizes = page.sizes;
-  if (!sizes || l < sizes.length - 2) return `h${l}.${n}`;
-  return sizes[sizes.length - 1] === 1 ? "score" : `score${n}`;
-}
-
-async function showWeight(edge, event) {
-  if (!page.session) return;
-  const from = edge.l === 0 ? `x${edge.i + 1}` : neuronName(edge.l - 1, edge.i);
-  const to = neuronName(edge.l, edge.n);
-  try {
-    const net = await api.network(page.session.id);
-    const neuron = net.layers[edge.l][edge.n];
-    const w = Number(neuron.weights[edge.i]);
-    const g = Number(neuron.weight_grads[edge.i]);
-    stickyTooltip(
-      infoCard(
-        h("b", {}, `weight ${from} → ${to}`),
-        [
-          ["value", w],
-          ["grad", g],
-        ],
-        `grad of the last step's loss · step ${net.step}`,
-      ),
-      event,
-    );
-  } catch (err) {
-    notice(err.message, "error");
-  }
-}
-
-async function showNeuron(l, n, event) {
-  if (!page.session) return;
-  try {
-    const net = await api.network(page.session.id);
-    const neuron = net.layers[l][n];
-    stickyTooltip(
-      infoCard(
-        [h("b", {}, neuronName(l, n)), ` · ${neuron.activation} · ${neuron.weights.length} inputs`],
-        [
-          ["bias", Number(neuron.bias)],
-          ["bias grad", Number(neuron.bias_grad)],
-        ],
-        "click a datapoint to see this neuron's data and grad for it",
-      ),
-      event,
-    );
-  } catch (err) {
-    notice(err.message, "error");
-  }
+  const what = d.n_classes === 0 ? `value ${fmt(Y[index])}` : `class ${Y[index]}`;
+  return h("div", {}, h("b", {}, `${split} #${index}`), ` · ${what}`, h("br"), `x = (${fmt(X[index][0])}, ${fmt(X[index][1])})`, h("br"), h("span", { class: "muted" }, "click: its graph through the network"));
 }
 
 function openGraph(point) {
@@ -670,99 +390,18 @@ function openGraph(point) {
   graph.open(point);
 }
 
-// ------------------------------------------------------------------ notices and sharing
-
-/** A message over the page; `action` ({label, run}) adds a button that does something about it. */
-function notice(text, kind = "info", action = null) {
-  const box = $("#notice");
-  box.className = `notice ${kind}`;
-  replaceChildren(
-    box,
-    h("span", {}, text),
-    action ? h("button", { type: "button", class: "btn btn-small btn-primary", onclick: action.run }, action.label) : null,
-    h("button", { type: "button", class: "btn btn-small", onclick: clearNotice }, "Dismiss"),
-  );
-  box.hidden = false;
-}
-
-// ------------------------------------------------------------------ the end of a run
-
-/** The run is over (deleted, evicted, expired, server stopping, or never found): say so plainly. */
-function showEnded(message, title = "This run has ended") {
-  page.ended = true;
-  tooltip(null);
-  if (graph.isOpen) $("#graph-dialog").close();
-  $("#ended-title").textContent = title;
-  $("#ended-text").textContent = message.charAt(0).toUpperCase() + message.slice(1) + (/[.!?]$/.test(message) ? "" : ".");
-  $("#ended-restart").hidden = page.watching;
-  $("#ended-own").hidden = !page.watching;
-  $("#ended-own").href = `/train${toQuery(page.config)}`;
-  $("#ended-close").hidden = !page.session; // nothing to look at if the run was never loaded
-  $("#ended").hidden = false;
-  (page.watching ? $("#ended-own") : $("#ended-restart")).focus();
-}
-
-function hideEnded() {
-  page.ended = false;
-  $("#ended").hidden = true;
-}
+// ------------------------------------------------------------------ start
 
 $("#ended-close").addEventListener("click", () => ($("#ended").hidden = true));
 $("#ended-restart").addEventListener("click", () => {
-  hideEnded();
+  $("#ended").hidden = true;
   page.retired = null;
-  restart(null);
+  runner.schedule(null, 0);
 });
-
-function clearNotice() {
-  $("#notice").hidden = true;
-}
-
-const shareBtn = $("#share-btn");
-const sharePop = $("#share-pop");
-shareBtn.addEventListener("click", () => {
-  if (!sharePop.hidden) {
-    closeShare();
-    return;
-  }
-  if (!page.session) {
-    notice("Start a run first (draw at least two points).", "error");
-    return;
-  }
-  const url = `${window.location.origin}/train?watch=${encodeURIComponent(page.session.id)}`;
-  $("#share-url").value = url;
-  const rect = shareBtn.getBoundingClientRect();
-  sharePop.hidden = false;
-  sharePop.style.top = `${rect.bottom + 8}px`;
-  sharePop.style.left = `${Math.max(8, rect.right - sharePop.offsetWidth)}px`;
-  shareBtn.setAttribute("aria-expanded", "true");
-  $("#share-url").select();
-});
-$("#copy-share").addEventListener("click", async () => {
-  const input = $("#share-url");
-  try {
-    await navigator.clipboard.writeText(input.value);
-  } catch {
-    input.select();
-    document.execCommand("copy");
-  }
-  $("#copy-share").textContent = "Copied";
-  setTimeout(() => ($("#copy-share").textContent = "Copy"), 1500);
-});
-document.addEventListener("click", (e) => {
-  if (!sharePop.hidden && !sharePop.contains(e.target) && !shareBtn.contains(e.target)) closeShare();
-});
-function closeShare() {
-  sharePop.hidden = true;
-  shareBtn.setAttribute("aria-expanded", "false");
-}
-
-// ------------------------------------------------------------------ start
 
 async function start() {
-  controls.show(page.config);
-  setDrawTool(page.config.dataset === "custom" ? "0" : "inspect");
-  updateLayerControls();
+  showConfig(page.config);
+  setDrawClass(page.config.dataset === "custom" ? 0 : null);
   setRunEnabled(false);
   if (page.watching) {
     document.body.classList.add("watching");
@@ -770,33 +409,25 @@ async function start() {
     for (const id of ["#add-layer", "#remove-layer"]) $(id).disabled = true;
     $("#own-link").hidden = false;
     $("#watch-banner").hidden = false;
-    for (const p of document.querySelectorAll("[data-empty]")) p.textContent = "Waiting for the owner to press ▶";
+    for (const p of $$("[data-empty]")) p.textContent = "Waiting for the owner to press ▶";
     try {
-      await attach({ id: initial.watch, token: null });
-      $("#own-link").href = `/train${toQuery(page.config)}`;
+      await runner.attach({ id: initial.watch, token: null, room: initial.room });
     } catch (err) {
-      status("Not live", "bad");
-      if (err instanceof ApiError && err.status === 410) showEnded(err.message);
-      else if (err instanceof ApiError && err.status === 404) {
-        showEnded("No run has this id: the link may be mistyped, or the server was restarted since it was shared", "Run not found");
-      } else notice(err.message, "error");
+      await runner.failedToWatch(err);
     }
     return;
   }
-  if (clamped.notes.length) {
-    writeUrl(page.config, page.speed);
-    page.pendingNotice = `This link asked for ${clamped.notes.join(" and ")}; the run uses the largest allowed.`;
-  }
-  const saved = remembered(page.config);
+  if (options.kind(page.config.dataset).custom) previewCustom();
+  const saved = runner.remembered(page.config);
   if (saved) {
     try {
-      await attach({ id: saved.id, token: saved.token });
+      await runner.attach({ id: saved.id, token: saved.token });
       return;
     } catch {
       // ended meanwhile: start a new one
     }
   }
-  await restart(null);
+  runner.schedule(null, 0);
 }
 
 start();
@@ -804,7 +435,7 @@ start();
 // For tests and the curious: where a datapoint is drawn, in page coordinates.
 window.backpropTrain = {
   pointPosition: (split, index) => boundary.pagePosition(split, index),
-  /** How many hand-drawn points the run being shown was started with (null: none is). */
+  /** How many custom points the run being shown was started with (null: none is). */
   get points() {
     return page.session && page.runConfig?.points ? page.runConfig.points.length : null;
   },
@@ -815,5 +446,12 @@ window.backpropTrain = {
   /** Lecture table: how many of its points the model has right (null: no scores shown). */
   get lectureRight() {
     return page.session && page.planar === false ? lecture.right : null;
+  },
+  /** The past step being viewed (time travel), or null. */
+  get scrub() {
+    return page.scrub;
+  },
+  get sessionId() {
+    return page.session?.id ?? null;
   },
 };
