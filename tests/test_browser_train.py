@@ -146,10 +146,20 @@ def test_draw_custom_points(page, live_server):
     page.click(".tile[data-dataset='custom']")
     page.wait_for_function("() => location.search.includes('dataset=custom')")
     box = page.locator("#boundary").bounding_box()
+    page.wait_for_function("() => document.querySelector('#status').textContent === 'Drawing…'")
+    # The plot stays put while the user draws (a long status line once wrapped the run bar).
+    assert page.locator("#boundary").bounding_box() == box
     spots = [(0.25, 0.3, "0"), (0.3, 0.7, "0"), (0.7, 0.3, "1"), (0.75, 0.75, "1")]
-    for fx, fy, cls in spots:
+    for i, (fx, fy, cls) in enumerate(spots):
         page.click(f"[data-draw-class='{cls}']")
         page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+        if i == 1:
+            # Two points of one class: the page waits for more instead of sending what the server
+            # refuses (a 422 here was this test's flake: a slow machine let the restart timer fire
+            # between two clicks; the console-error check fails the test if it comes back).
+            page.wait_for_function(
+                "() => document.querySelector('#custom-count').textContent.includes('two classes')"
+            )
     page.wait_for_function(
         "() => new URLSearchParams(location.search).get('points')?.split(';').length === 4"
     )

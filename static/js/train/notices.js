@@ -5,6 +5,7 @@ import { $, h, replaceChildren } from "../common/dom.js";
 export function status(text, kind) {
   const pill = $("#status");
   pill.textContent = text;
+  pill.title = text; // the pill is cut to its width (it must not wrap the run bar and move the plot)
   pill.className = `status-pill ${kind}`;
 }
 

@@ -39,14 +39,17 @@ export class Runner {
     const old = page.session ?? page.retired;
     const config = page.config;
     const kind = page.options.kind(config.dataset);
-    const points = config.points?.length ?? 0;
-    const classes = page.options.classCount(config);
-    if (kind.custom && (points < MIN_CUSTOM_POINTS || (!kind.regression && classes < 2))) {
-      // No run until there are points of two classes; the old run stays, so its viewers can follow
-      // the next one.
+    const waiting = kind.custom ? missingPoints(config.points ?? [], kind.regression) : null;
+    if (waiting) {
+      // No run until the drawing is one the server takes (datasets.check_points): sending it anyway
+      // would only earn a 422 while the user is still drawing. The old run stays, so its viewers can
+      // follow the next one.
       page.retired = old;
       this.detach();
-      status(points < MIN_CUSTOM_POINTS ? "Draw at least two points" : "Draw points of two classes", "");
+      // Said beside the drawing tools: a long status would wrap the run bar and move the plot
+      // under the pointer while the user draws.
+      status("Drawing…", "");
+      $("#custom-count").textContent = `${config.points?.length ?? 0} points · ${waiting}`;
       return;
     }
     const wasPlaying = page.playing;
@@ -323,6 +326,19 @@ export class Runner {
     btn.classList.toggle("playing", playing);
     btn.setAttribute("aria-label", playing ? "Pause" : "Play");
   }
+}
+
+/**
+ * What drawn points still lack before the server takes them (engine/datasets.py check_points: at
+ * least two points; classes 0, 1, ... without gaps), in words; null when they can be sent.
+ */
+function missingPoints(points, regression) {
+  if (points.length < MIN_CUSTOM_POINTS) return "Draw at least two points";
+  if (regression) return null;
+  const labels = new Set(points.map((p) => p[2]));
+  if (labels.size < 2) return "Draw points of two classes";
+  for (let k = 0; k < Math.max(...labels); k++) if (!labels.has(k)) return `Draw a point of class ${k} too`;
+  return null;
 }
 
 /** The metrics of the step shown: losses in the one number format, accuracy as a percentage. */
