@@ -296,14 +296,15 @@ def test_events_422_is_the_documented_error_shape():
 
 
 def test_memory_stays_flat_while_a_class_plays(tmp_path):
-    """A compressed soak: a class of runs plays flat out with viewers; after the warm-up (histories
-    and event backlogs full), the server's RSS grows by less than MARGIN over tens of thousands of
-    steps (before: ~385 bytes a step, forever)."""
+    """A compressed soak: a class of runs plays flat out with viewers; after the warm-up (histories,
+    event backlogs and time travel's keyframes full), the server's RSS grows by less than MARGIN
+    over tens of thousands of steps (before: ~385 bytes a step, forever)."""
     margin = 3 * 2**20
     env = {
         "BACKPROP_LAB_MAX_PLAY_STEPS_PER_SECOND": "5000",
         "BACKPROP_LAB_MAX_HISTORY_POINTS": "100",
         "BACKPROP_LAB_EVENT_BACKLOG_BYTES": "65536",
+        "BACKPROP_LAB_TIME_TRAVEL_BYTES": "65536",  # time travel's keyframes: full within the warm-up too
     }
     server = Uvicorn(tmp_path, env=env)
     process = psutil.Process(server.pid)

@@ -60,6 +60,15 @@ async def get_step(
     return as_response(await store.run(session_id, "at_step", {"step": step}))
 
 
+def _export_schema(media_type: str) -> dict:
+    """What an exported file is, for generated clients: JSON an object, a PNG bytes, the rest text."""
+    if media_type == "application/json":
+        return {"type": "object"}
+    if media_type == "image/png":
+        return {"type": "string", "format": "binary"}
+    return {"type": "string"}
+
+
 @router.get(
     "/{session_id}/export/{name}",
     summary="Export the run: metrics CSV, weights JSON, boundary SVG/PNG, a micrograd script",
@@ -69,7 +78,7 @@ async def get_step(
         422: _OWNER_ERRORS[422],
         200: {
             "description": "The file (Content-Disposition names it).",
-            "content": {media: {} for media in EXPORTS.values()},
+            "content": {media: {"schema": _export_schema(media)} for media in EXPORTS.values()},
         },
     },
 )
