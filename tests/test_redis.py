@@ -244,37 +244,38 @@ def test_train_tools_work_on_either_process_and_survive_a_hand_over(workers):
     a, b = workers["a"], workers["b"]
     sid, owner, _ = create(a.base, features=["x1", "x2", "x1*x2"])  # a trains it
     watcher = Watcher(b.base, sid)
-    httpx.post(f"{a.base}/api/sessions/{sid}/step", json={"steps": 4}, headers=owner, timeout=30)
+    http.post(f"{a.base}/api/sessions/{sid}/step", json={"steps": 4}, headers=owner, timeout=30)
     edit = {"layer": 0, "neuron": 1, "index": 2, "value": 0.75}
-    edited = httpx.post(f"{b.base}/api/sessions/{sid}/weights", json=edit, headers=owner, timeout=30)
+    edited = http.post(f"{b.base}/api/sessions/{sid}/weights", json=edit, headers=owner, timeout=30)
     assert edited.status_code == 200, edited.text
     rules = {"target_accuracy": None, "target_loss": None, "max_steps": 9}
-    assert httpx.put(f"{b.base}/api/sessions/{sid}/stop-rules", json=rules, headers=owner).status_code == 200
-    stepped = httpx.post(f"{b.base}/api/sessions/{sid}/step", json={"steps": 20}, headers=owner, timeout=30)
+    assert http.put(f"{b.base}/api/sessions/{sid}/stop-rules", json=rules, headers=owner).status_code == 200
+    stepped = http.post(f"{b.base}/api/sessions/{sid}/step", json={"steps": 20}, headers=owner, timeout=30)
     assert [m["step"] for m in stepped.json()["metrics"]][-1] == 9 and "stop rule" in stepped.json()[
         "message"
     ]
     watcher.wait_for(9)
-    past = httpx.get(f"{b.base}/api/sessions/{sid}/steps/6", timeout=30).json()
-    weights = httpx.get(f"{b.base}/api/sessions/{sid}/export/weights.json", timeout=30).json()
-    network = httpx.get(f"{b.base}/api/sessions/{sid}/network", timeout=30).json()
+    past = http.get(f"{b.base}/api/sessions/{sid}/steps/6", timeout=30).json()
+    weights = http.get(f"{b.base}/api/sessions/{sid}/export/weights.json", timeout=30).json()
+    network = http.get(f"{b.base}/api/sessions/{sid}/network", timeout=30).json()
     # a hands the run over to b (SIGTERM), which restores it from its checkpoint.
     a.proc.send_signal(signal.SIGTERM)
     a.proc.wait(15)
+    assert "Traceback" not in a.log_path.read_text()
     try:
-        detail = httpx.get(f"{b.base}/api/sessions/{sid}", timeout=30).json()
+        detail = http.get(f"{b.base}/api/sessions/{sid}", timeout=30).json()
         assert detail["state"]["step"] == 9 and detail["state"]["stop_rules"] == rules
-        assert httpx.get(f"{b.base}/api/sessions/{sid}/steps/6", timeout=30).json() == past
-        assert httpx.get(f"{b.base}/api/sessions/{sid}/export/weights.json", timeout=30).json() == weights
-        assert httpx.get(f"{b.base}/api/sessions/{sid}/network", timeout=30).json() == network
+        assert http.get(f"{b.base}/api/sessions/{sid}/steps/6", timeout=30).json() == past
+        assert http.get(f"{b.base}/api/sessions/{sid}/export/weights.json", timeout=30).json() == weights
+        assert http.get(f"{b.base}/api/sessions/{sid}/network", timeout=30).json() == network
         # The edit is part of the run: step 4, rebuilt from the restored keyframes, has it.
-        at_edit = httpx.get(f"{b.base}/api/sessions/{sid}/steps/4", timeout=30).json()
+        at_edit = http.get(f"{b.base}/api/sessions/{sid}/steps/4", timeout=30).json()
         assert at_edit["weights"][0][1][2] == 0.75
-        more = httpx.post(f"{b.base}/api/sessions/{sid}/step", json={"steps": 2}, headers=owner, timeout=30)
+        more = http.post(f"{b.base}/api/sessions/{sid}/step", json={"steps": 2}, headers=owner, timeout=30)
         assert [m["step"] for m in more.json()["metrics"]] == [10, 11]  # the met rule does not stop it again
     finally:
         watcher.stop.set()
-        restart(workers, "a")
+        workers.start("a")
 
 
 def test_redis_down_is_503_and_the_service_recovers(workers, redis_server):
