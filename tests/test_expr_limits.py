@@ -116,7 +116,7 @@ def test_deep_input_is_an_expr_error_not_a_crash(source):
 
 def test_deep_input_past_a_raised_depth_limit_is_still_an_expr_error():
     # With the depth check lifted, the walk itself would recurse too far: that too is an ExprError.
-    error = error_of("a = Value(1.0)\nb = " + "-" * 900 + "a", max_nesting_depth=10**6)
+    error = error_of("a = Value(1.0)\nb = " + "-" * 1_200 + "a", max_nesting_depth=10**6)
     assert (
         error.message == "the program is too deeply nested or too large to run"
         or error.message.startswith("the program is nested too deeply for Python's parser")

@@ -20,7 +20,7 @@ from engine.expr.budget import Budget, clock
 from engine.expr.check import OPERATOR_SYMBOLS
 from engine.expr.errors import ExprError, Positions, Span
 from engine.expr.numbers import fold, is_number
-from engine.expr.text import describe, format_field, render
+from engine.expr.text import call_name, describe, format_field, render, subject
 from engine.nn import MLP, Layer, Neuron
 from engine.ops import ieee_pow
 from engine.settings import Settings
@@ -104,8 +104,12 @@ class Interpreter(Budget):
     def _execute_For(self, node: ast.For) -> None:
         # An iteration is not a step of its own: the statements of its body are (Budget).
         execute, assign, target, body = self.execute, self.assign, node.target, node.body
+        name = target.id if type(target) is ast.Name else None
         for item in self._iterable(node.iter, "a loop"):
-            assign(target, item, None, "loop")
+            if name is not None and name in self.loop_names:  # assign's "loop" case, inline
+                self.env[name] = item
+            else:
+                assign(target, item, None, "loop")
             for statement in body:
                 execute(statement)
             self.current = node
@@ -251,7 +255,7 @@ class Interpreter(Budget):
         callee = self.evaluate(func)
         call = library.Call(
             node=node,
-            name=_call_name(func),
+            name=call_name(func),
             args=[self.evaluate(a) for a in node.args],
             arg_nodes=list(node.args),
             kwargs={k.arg: self.evaluate(k.value) for k in node.keywords},
@@ -267,15 +271,20 @@ class Interpreter(Budget):
                 return library.call_module(self, callee, call)
         except ExprError as exc:
             raise exc.at(*self.where(node)) from None
-        raise self.error(f"{_subject(func)} is {describe(callee)}, not a function", func)
+        raise self.error(f"{subject(func)} is {describe(callee)}, not a function", func)
 
     def _defined(self, name: str) -> bool:
         return name in self.env or name in library.BUILTINS or any(name in scope for scope in self.scopes)
 
     def _evaluate_BinOp(self, node: ast.BinOp) -> Any:
+        left_node: ast.expr = node.left
+        if type(left_node) is not ast.BinOp:  # one operator (-0.1 * p.grad): no chain to walk
+            left = _EVALUATE[type(left_node)](self, left_node)
+            right = _EVALUATE[type(node.right)](self, node.right)
+            return self.binop(node.op, left, right, left_node, node.right, node)
         # Walk a left-leaning chain (a + b + c + ...) in a loop, so its length costs no recursion.
         chain = []
-        left_node: ast.expr = node
+        left_node = node
         while isinstance(left_node, ast.BinOp):
             chain.append(left_node)
             left_node = left_node.left
@@ -348,7 +357,8 @@ class Interpreter(Budget):
         return left / right
 
     def _evaluate_UnaryOp(self, node: ast.UnaryOp) -> Any:
-        operand = self.evaluate(node.operand)
+        inner = node.operand  # a literal (-0.1) is the common case: no dispatch for it
+        operand = inner.value if type(inner) is ast.Constant else _EVALUATE[type(inner)](self, inner)
         if type(operand) in _PLAIN:  # is_number, inline: -0.1 is a UnaryOp on every run of its line
             return -operand if isinstance(node.op, ast.USub) else operand
         if isinstance(operand, Value):
@@ -485,15 +495,3 @@ def _is_literal(node: ast.AST | None) -> bool:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
         node = node.operand
     return isinstance(node, ast.Constant) and is_number(node.value)
-
-
-def _call_name(func: ast.expr) -> str:
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return "this"
-
-
-def _subject(func: ast.expr) -> str:
-    return f"'{func.id}'" if isinstance(func, ast.Name) else "this"

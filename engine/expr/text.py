@@ -6,6 +6,7 @@ Text is built under a character budget: ``x = [x, x]`` ten times over is a small
 
 from __future__ import annotations
 
+import ast
 import re
 
 from engine.expr.errors import ExprError
@@ -111,3 +112,16 @@ def _check_spec(spec: str) -> None:
         digits = match.group(field)
         if digits is not None and (len(digits) > 3 or int(digits) > _MAX_SPEC_NUMBER):
             raise ExprError(f"format {field}s are limited to {_MAX_SPEC_NUMBER}")
+
+
+def call_name(func: ast.expr) -> str:
+    """What a call is called in messages: ``f`` of ``f(x)``, ``relu`` of ``a.relu()``."""
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return "this"
+
+
+def subject(func: ast.expr) -> str:
+    return f"'{func.id}'" if isinstance(func, ast.Name) else "this"
