@@ -101,6 +101,25 @@ def test_pages_have_no_inline_scripts_handlers_or_style_attributes():
         assert "<style" not in html, path
 
 
+def test_the_pages_and_their_own_files_load_nothing_from_another_host():
+    """No CDN (a classroom may have no internet): templates and our JS, CSS and Python name no other
+    host, except XML namespaces (identifiers, never fetched). static/vendor is checked where it runs:
+    the CSP refuses other hosts, a refusal is a console error, and that fails any browser test."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    kinds = (".html", ".js", ".mjs", ".css", ".py")
+    files = [p for folder in ("templates", "static") for p in (root / folder).rglob("*") if p.is_file()]
+    ours = [p for p in files if "vendor" not in p.parts and p.suffix in kinds]
+    assert len(ours) > 20
+    for path in ours:
+        text = path.read_text(encoding="utf-8")
+        urls = re.findall(r"https?://[^\s\"'`)]+", text)
+        urls += re.findall(r"""(?:src|href)\s*=\s*["']//[^"']+""", text)  # protocol-relative
+        assert all(url.startswith("http://www.w3.org/") for url in urls), (path, urls)
+
+
 # ------------------------------------------------------------------ Host allow-list
 
 
