@@ -98,7 +98,7 @@ def test_the_gate_queues_a_few_and_refuses_the_rest_with_retry_after():
     results = run_gate(gate, 6, 0.2)
     refused = [r for r in results if isinstance(r, HTTPException)]
     assert len(refused) == 2 and results.count(None) == 4  # 2 run, 2 wait and run, 2 refused at once
-    assert refused[0].status_code == 503 and refused[0].headers == {"Retry-After": "2"}
+    assert refused[0].status_code == 503 and refused[0].headers == {"Retry-After": "3"}  # max_eval_seconds
     assert "busy" in refused[0].detail["message"]
 
 
@@ -132,5 +132,5 @@ def test_the_api_answers_503_with_retry_after_when_full(monkeypatch):
         assert started.wait(10)
         response = one_loop.post("/api/graph/svg", json=body)
         worker.join()
-    assert response.status_code == 503 and response.headers["retry-after"] == "2"
+    assert response.status_code == 503 and response.headers["retry-after"] == "3"
     assert "busy" in response.json()["detail"]["message"] and first[0].status_code == 200
