@@ -83,3 +83,14 @@ def test_the_share_dialog_offers_the_lan_address_when_the_server_listens_on_it(p
     assert page.input_value("#share-url") == f"{lan}/r/{code}"
     assert page.get_attribute("#share-qr svg", "aria-label") == f"QR code: {lan}/r/{code}"
     assert int(page.get_attribute("#share-qr svg", "data-modules")) >= 21
+    # The projector view: the same link, large, for the back of the room; Escape closes it.
+    page.click("#project-share")
+    page.wait_for_selector("#projector:not([hidden])")
+    assert page.text_content("#projector-url") == f"{lan}/r/{code}".split("://", 1)[1]
+    assert page.text_content("#projector-code") == code
+    assert page.locator("#projector-warning").is_hidden()  # the LAN address is reachable
+    assert page.get_attribute("#projector-qr svg", "aria-label") == f"QR code: {lan}/r/{code}"
+    qr = page.locator("#projector-qr svg").bounding_box()
+    assert qr["width"] >= 0.4 * page.viewport_size["height"], "a QR code readable from the back"
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#projector", state="hidden")

@@ -192,3 +192,5 @@ def test_the_share_dialog_on_a_loopback_only_server_explains_how_to_reach_studen
     code = page.text_content("#share-code")
     assert len(code) == 6 and page.input_value("#share-url").endswith(f"/r/{code}")
     assert page.locator("#share-qr svg path").count() == 1
+    page.click("#project-share")
+    page.wait_for_selector("#projector-warning:not([hidden])")  # the projector says it too

@@ -408,6 +408,7 @@ async function start() {
     controls.setEnabled(false);
     for (const id of ["#add-layer", "#remove-layer"]) $(id).disabled = true;
     $("#own-link").hidden = false;
+    $("#network-hint").textContent = "Hover a neuron: its output on the plot · click a weight to see it";
     $("#watch-banner").hidden = false;
     for (const p of $$("[data-empty]")) p.textContent = "Waiting for the owner to press ▶";
     try {

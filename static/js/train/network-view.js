@@ -85,21 +85,24 @@ export class NetworkView {
     const svg = el("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": "Network diagram" });
     container.appendChild(svg);
     const cols = sizes.length;
-    const maxN = Math.max(...sizes);
-    const spacing = Math.min(2 * MAX_RADIUS + 12, (H - TOP - BOTTOM) / maxN);
-    const r = Math.max(4, Math.min(MAX_RADIUS, spacing * 0.42, (W / cols) * 0.18));
+    // Each column's pictures as large as its own count allows (up to 40 px): the features and the
+    // outputs stay readable beside two wide hidden layers, as in the TF Playground.
+    const gaps = sizes.map((n) => Math.min(2 * MAX_RADIUS + 12, (H - TOP - BOTTOM) / n));
+    const radii = gaps.map((gap) => Math.max(4, Math.min(MAX_RADIUS, gap * 0.42, (W / cols) * 0.18)));
+    const rIn = radii[0];
+    const rOut = radii[cols - 1];
     const outputs = this.outputLabels ?? [];
     const longest = Math.max(4, ...outputs.map((s) => s.length), ...this.inputs.map((s) => s.length));
     // Room on the left for the features' names, on the right for the outputs' (~7 px a character).
-    const marginL = Math.max(r + 8 + 7 * Math.max(...this.inputs.map((s) => s.length), 2) + 6, 40);
-    const marginR = Math.max(r + 8 + 7 * Math.max(...outputs.map((s) => s.length), 2) + 6, 40, Math.min(longest, 0));
+    const marginL = Math.max(rIn + 8 + 7 * Math.max(...this.inputs.map((s) => s.length), 2) + 6, 40);
+    const marginR = Math.max(rOut + 8 + 7 * Math.max(...outputs.map((s) => s.length), 2) + 6, 40, Math.min(longest, 0));
     const colX = (c) => marginL + (c * (W - marginL - marginR)) / Math.max(1, cols - 1);
     const pos = sizes.map((n, c) => {
-      const gap = Math.min(2 * MAX_RADIUS + 12, (H - TOP - BOTTOM) / n);
+      const gap = gaps[c];
       const y0 = TOP + (H - TOP - BOTTOM - gap * n) / 2 + gap / 2;
       return Array.from({ length: n }, (_, i) => [colX(c), y0 + i * gap]);
     });
-    this.layout = { pos, r };
+    this.layout = { pos, radii };
 
     const edgeLayer = el("g", { class: "net-edges" }, svg);
     for (let l = 1; l < cols; l++) {
@@ -108,7 +111,7 @@ export class NetworkView {
         for (let i = 0; i < sizes[l - 1]; i++) {
           const [x0, y0] = pos[l - 1][i];
           const mx = (x0 + x1) / 2;
-          const d = `M${x0 + r},${y0} C${mx},${y0} ${mx},${y1} ${x1 - r},${y1}`;
+          const d = `M${x0 + radii[l - 1]},${y0} C${mx},${y0} ${mx},${y1} ${x1 - radii[l]},${y1}`;
           const hit = el("path", { d, class: "net-hit" }, edgeLayer);
           const path = el("path", { d, class: "net-edge", stroke: "#c5cbe0", "stroke-width": 1 }, edgeLayer);
           const edge = { l: l - 1, n, i, path };
@@ -120,6 +123,7 @@ export class NetworkView {
 
     const nodeLayer = el("g", {}, svg);
     sizes.forEach((count, c) => {
+      const r = radii[c];
       const title = c === 0 ? "Features" : c === cols - 1 ? "Output" : `h${c - 1}`;
       el("text", { x: colX(c), y: 16, "text-anchor": "middle", class: "net-col-label" }, svg).textContent = title;
       if (c > 0 && c < cols - 1) {
@@ -142,7 +146,7 @@ export class NetworkView {
       });
     });
     pos[cols - 1].forEach(([x, y], n) => {
-      const label = el("text", { x: x + r + 8, y: y + 4, class: "net-input-label" }, svg);
+      const label = el("text", { x: x + rOut + 8, y: y + 4, class: "net-input-label" }, svg);
       label.textContent = outputs[n] ?? "";
       if (outputs.length > 1) label.setAttribute("fill", classColor(n));
     });
@@ -191,7 +195,7 @@ export class NetworkView {
     const img = ctx.createImageData(MAP, MAP);
     const tile = h("canvas", { width: MAP, height: MAP });
     const tctx = tile.getContext("2d");
-    const { pos, r } = layout;
+    const { pos, radii } = layout;
     columns.forEach((values, c) =>
       values.forEach((grid, n) => {
         if (!pos[c] || !pos[c][n]) return;
@@ -203,6 +207,7 @@ export class NetworkView {
         }
         tctx.putImageData(img, 0, 0);
         const [x, y] = pos[c][n];
+        const r = radii[c];
         ctx.save();
         ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
         ctx.beginPath();

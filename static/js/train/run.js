@@ -270,11 +270,13 @@ export class Runner {
     // A viewer shows the owner's speed; the owner's own choice (and URL) is the page's speed.
     if (page.watching) views.showSpeed(state.steps_per_second);
     const who = state.watchers ? ` · ${state.watchers} watching` : "";
-    status(page.watching ? `Watching live${who}` : `Live${who}`, "live");
+    status(`Live${who}`, "live"); // a watcher's banner says "Watching live · read-only" already
     $("#executor-note").textContent = state.fallback_reason
       ? `Computing eagerly: ${state.fallback_reason}`
       : `Computing with the ${state.executor} executor.`;
-    $("#share-viewers").textContent = `${state.watchers} ${state.watchers === 1 ? "person is" : "people are"} watching now.`;
+    const watching = `${state.watchers} ${state.watchers === 1 ? "person is" : "people are"} watching now.`;
+    $("#share-viewers").textContent = watching;
+    $("#projector-viewers").textContent = watching;
     if (state.stop_rules) views.showStopRules(state.stop_rules);
     views.stepChanged(state.step);
   }

@@ -57,10 +57,16 @@ export class ShareDialog {
     this.pop = $("#share-pop");
     this.btn.addEventListener("click", () => (this.pop.hidden ? this.open() : this.close()));
     $("#copy-share").addEventListener("click", () => this.#copy());
+    $("#project-share").addEventListener("click", () => this.project());
+    $("#projector-close").addEventListener("click", () => this.unproject());
     document.addEventListener("click", (e) => {
       if (!this.pop.hidden && !this.pop.contains(e.target) && !this.btn.contains(e.target)) this.close();
     });
-    document.addEventListener("keydown", (e) => e.key === "Escape" && !this.pop.hidden && this.close());
+    document.addEventListener("keydown", (e) => {
+      if (e.key !== "Escape") return;
+      if (!$("#projector").hidden) this.unproject();
+      else if (!this.pop.hidden) this.close();
+    });
   }
 
   /** The path of the link to share: the room's (whole lecture) or this run's. */
@@ -119,6 +125,27 @@ export class ShareDialog {
         ];
     replaceChildren(warning, parts);
     warning.hidden = false;
+  }
+
+  /** The link for the room to see from the back: its QR code, address and code, full screen. */
+  project() {
+    const url = $("#share-url").dataset.url;
+    if (!url) return;
+    const room = this.page.session?.room;
+    replaceChildren($("#projector-qr"), qrSvg(url));
+    $("#projector-url").textContent = url.replace(/^https?:\/\//, "");
+    $("#projector-code-row").hidden = !room;
+    $("#projector-code").textContent = room ?? "";
+    $("#projector-viewers").textContent = $("#share-viewers").textContent;
+    $("#projector-warning").hidden = !isLoopback(new URL(url).hostname);
+    this.close();
+    $("#projector").hidden = false;
+    $("#projector-close").focus();
+  }
+
+  unproject() {
+    $("#projector").hidden = true;
+    this.btn.focus();
   }
 
   #place() {
