@@ -53,7 +53,8 @@ def test_the_original_link_shows_the_current_run_after_three_changes(page, brows
     assert room["session"] == current
     page.click("#play-btn")
     try:
-        for link in (f"/r/{code}", f"/train?watch={first}"):
+        # The room's link, the first run's own link, and the code as a student types it.
+        for link in (f"/r/{code}", f"/train?watch={first}", f"/train?room={code.lower()}"):
             with another_page(browser, live_server, expected=("410 (Gone)",)) as student:
                 student.goto(link)
                 wait_live(student)
@@ -66,6 +67,13 @@ def test_the_original_link_shows_the_current_run_after_three_changes(page, brows
     finally:
         page.click("#play-btn")
     assert room_link.endswith(f"/r/{code}")
+    # A mistyped code: the API answers JSON, a browser gets the page saying so in words.
+    assert httpx.get(f"{live_server}/r/NOPE12", timeout=30).status_code == 404
+    with another_page(browser, live_server, expected=("404 (Not Found)",)) as student:
+        student.goto("/r/NOPE12")
+        student.wait_for_selector("#ended:not([hidden])")
+        assert student.text_content("#ended-title") == "Code not found"
+        assert "No class has the code NOPE12" in student.text_content("#ended-text")
 
 
 def test_the_share_dialog_offers_the_lan_address_when_the_server_listens_on_it(page, live_server):

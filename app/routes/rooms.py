@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
@@ -12,6 +13,7 @@ from app.addresses import server_addresses
 from app.routes.sessions import Store
 from app.schemas.graph import ErrorResponse
 from app.schemas.sessions import GoneResponse, RoomOut, ServerAddresses
+from app.sessions.errors import SessionError
 from app.sessions.lifespan import current_store
 from app.sessions.store import SessionStore
 
@@ -41,9 +43,16 @@ async def get_room(code: RoomCode, store: Store) -> RoomOut:
     responses=_ROOM_ERRORS,
 )
 async def open_room(
-    code: RoomCode, store: Annotated[SessionStore, Depends(current_store)]
+    code: RoomCode, request: Request, store: Annotated[SessionStore, Depends(current_store)]
 ) -> RedirectResponse:
-    room = await store.room(code)
+    """A browser given a code that leads nowhere (mistyped, or the class is over) gets the train
+    page, which says so in words, instead of this API's JSON error."""
+    try:
+        room = await store.room(code)
+    except SessionError:
+        if "text/html" not in request.headers.get("accept", ""):
+            raise
+        return RedirectResponse(f"/train?{urlencode({'room': code})}", status_code=307)
     return RedirectResponse(f"{room.watch_url}&room={room.code}", status_code=307)
 
 

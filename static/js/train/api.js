@@ -34,6 +34,7 @@ export const api = {
   create: (config, room = null, token = null) =>
     call("POST", `/api/sessions${room ? `?room=${encodeURIComponent(room)}` : ""}`, { body: config, token }),
   detail: (id) => call("GET", base(id)),
+  room: (code) => call("GET", `/api/rooms/${encodeURIComponent(code)}`),
   remove: (id, token, next = null) =>
     call("DELETE", base(id) + (next ? `?next=${encodeURIComponent(next)}` : ""), { token, keepalive: true }),
   step: (id, token, steps) => call("POST", `${base(id)}/step`, { body: { steps }, token }),

@@ -29,7 +29,7 @@ export function decodePoints(text) {
  */
 export function readUrl(options, search = window.location.search) {
   const q = new URLSearchParams(search);
-  const config = options.defaults();
+  const config = options.baseline(q.get("dataset"));
   const notes = [];
   for (const [name, field] of Object.entries(options.fields)) {
     if (LIST_FIELDS.has(name) || !q.has(name)) continue;
@@ -96,9 +96,10 @@ export function clampToLimits(options, c, notes = []) {
   return notes;
 }
 
-/** The query string for a config (only what differs from the defaults). */
+/** The query string for a config (only what differs from its dataset's baseline, and the dataset). */
 export function toQuery(options, config, speed = DEFAULT_SPEED) {
-  const defaults = options.json.defaults;
+  const defaults = options.baseline(config.dataset);
+  defaults.dataset = options.json.defaults.dataset;
   const parts = [];
   const add = (key, value) => parts.push(`${key}=${encodeURIComponent(value).replace(/%2C/g, ",").replace(/%3B/g, ";")}`);
   for (const name of Object.keys(options.fields)) {
@@ -107,7 +108,7 @@ export function toQuery(options, config, speed = DEFAULT_SPEED) {
   }
   if (config.hidden.join(",") !== defaults.hidden.join(",")) add("hidden", config.hidden.join(","));
   if (config.features.join(",") !== defaults.features.join(",")) add("features", config.features.join(","));
-  if (config.batch_size !== null) add("batch_size", config.batch_size);
+  if (config.batch_size !== defaults.batch_size) add("batch_size", config.batch_size ?? "");
   if (options.kind(config.dataset).custom && config.points) add("points", encodePoints(config.points));
   if (speed !== DEFAULT_SPEED) add("speed", speed);
   return parts.length ? `?${parts.join("&")}` : "";

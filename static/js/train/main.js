@@ -40,7 +40,7 @@ try {
 const initial = readUrl(options);
 const page = {
   options,
-  watching: Boolean(initial.watch),
+  watching: Boolean(initial.watch || initial.room), // a room's code alone is a watch link too
   config: initial.config,
   speed: initial.speed,
   session: null, // {id, token, room}; token is null while watching
@@ -412,9 +412,10 @@ async function start() {
     $("#watch-banner").hidden = false;
     for (const p of $$("[data-empty]")) p.textContent = "Waiting for the owner to press ▶";
     try {
-      await runner.attach({ id: initial.watch, token: null, room: initial.room });
+      const id = initial.watch ?? (await runner.openRoom(initial.room));
+      await runner.attach({ id, token: null, room: initial.room });
     } catch (err) {
-      await runner.failedToWatch(err);
+      await runner.failedToWatch(err, initial.watch ? null : initial.room);
     }
     return;
   }

@@ -21,6 +21,17 @@ export class Options {
     return structuredClone(this.json.defaults);
   }
 
+  /**
+   * The config a link starts from for `dataset`: the defaults with the settings that suit it (a
+   * regression set's squared error, the lecture's network). Links say only what differs from it,
+   * so `/train?dataset=gauss` is a run that can start.
+   */
+  baseline(dataset) {
+    const base = this.defaults();
+    if (!this.values("dataset").includes(dataset)) return base;
+    return { ...base, dataset, ...structuredClone(this.kind(dataset).presets) };
+  }
+
   choices(field) {
     return this.fields[field].choices ?? [];
   }

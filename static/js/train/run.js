@@ -170,6 +170,16 @@ export class Runner {
     page.stream.open();
   }
 
+  /** The run a room's code leads to now (a code typed or scanned), written into the address. */
+  async openRoom(code) {
+    const room = await api.room(code);
+    const url = new URL(window.location.href);
+    url.searchParams.set("watch", room.session);
+    url.searchParams.set("room", room.code);
+    window.history.replaceState(null, "", url);
+    return room.session;
+  }
+
   /** A watcher's run was replaced: go on with its successor, and say so in the address. */
   async follow(nextId) {
     notice("The owner changed the settings: now showing the new run.", "info");
@@ -183,8 +193,9 @@ export class Runner {
     }
   }
 
-  /** Watching failed: follow a replaced run's successor (410 with next_session), else say why. */
-  async failedToWatch(err) {
+  /** Watching failed: follow a replaced run's successor (410 with next_session), else say why
+   * (`code`: the room's code, when that is all the link had). */
+  async failedToWatch(err, code = null) {
     const next = err instanceof ApiError ? err.detail?.next_session : null;
     if (err instanceof ApiError && err.status === 410 && next) {
       await this.follow(next);
@@ -192,7 +203,9 @@ export class Runner {
     }
     status("Not live", "bad");
     if (err instanceof ApiError && err.status === 410) this.ended(err.message);
-    else if (err instanceof ApiError && err.status === 404) {
+    else if (err instanceof ApiError && err.status === 404 && code) {
+      this.ended(`No class has the code ${code}: check it against the one on the projector (or the server was restarted since)`, "Code not found");
+    } else if (err instanceof ApiError && err.status === 404) {
       this.ended("No run has this id: the link may be mistyped, or the server was restarted since it was shared", "Run not found");
     } else notice(errorMessage(err), "error");
   }
