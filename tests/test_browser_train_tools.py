@@ -15,6 +15,17 @@ from tests.train_page import SMALL, another_page, session_id, wait_live
 
 pytestmark = pytest.mark.browser
 
+# Pixels of a canvas in time travel's marker colour (base.css --warn, #b26a00), not the test curve's.
+MARKED = """(sel) => {
+  const canvas = document.querySelector(sel);
+  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let n = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    if (data[i] >= 165 && data[i] <= 190 && data[i + 1] >= 95 && data[i + 1] <= 115 && data[i + 2] <= 20) n++;
+  }
+  return n;
+}"""
+
 
 def test_the_controls_are_the_servers_options(page, live_server):
     options = httpx.get(f"{live_server}/api/train/options", timeout=30).json()
@@ -130,8 +141,10 @@ def test_a_hand_edit_time_travel_and_stop_rules_reach_a_watcher(page, browser, l
         viewer.wait_for_function("() => backpropTrain.scrub === 3")
         assert viewer.text_content("#train-loss") == f"{history[3]['train_loss']:.4f}"
         assert "step 3 of 12" in viewer.text_content("#scrub-label")
+        assert viewer.evaluate(MARKED, "#loss-chart canvas") > 20  # the charts mark step 3
         viewer.click("#scrub-live")
         viewer.wait_for_function("() => backpropTrain.scrub === null")
+        assert viewer.evaluate(MARKED, "#loss-chart canvas") == 0
         # The owner too; playing again goes on from the latest step.
         page.eval_on_selector("#scrubber", "el => { el.value = 5; el.dispatchEvent(new Event('input')); }")
         page.wait_for_function("() => backpropTrain.scrub === 5")

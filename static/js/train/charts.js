@@ -10,9 +10,9 @@ const STEP_INCREMENTS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 1
 const TRAIN = "#4f46e5";
 const TEST = "#e8710a";
 
-function options(title, yRange, width, height, onCursor) {
+function options(title, yRange, width, height, onCursor, onDraw) {
   return {
-    hooks: { setCursor: [onCursor] },
+    hooks: { setCursor: [onCursor], draw: [onDraw] },
     title: "",
     width,
     height,
@@ -62,7 +62,8 @@ class Chart {
     this.data = [[], [], []];
     this.hover = h("div", { class: "chart-hover mono", hidden: true });
     container.appendChild(this.hover);
-    this.plot = new uPlot(options(title, yRange, 300, 120, (u) => this.#cursor(u)), this.data, container);
+    this.marker = null; // the past step being viewed (time travel), marked by a line
+    this.plot = new uPlot(options(title, yRange, 300, 120, (u) => this.#cursor(u), (u) => this.#drawMarker(u)), this.data, container);
     this.pending = false;
     new ResizeObserver(() => this.#fit()).observe(container);
   }
@@ -83,6 +84,27 @@ class Chart {
     const text = `step ${count(steps[i])} · train ${this.format(train[i])}${test[i] === null ? "" : ` · test ${this.format(test[i])}`}`;
     this.hover.textContent = text;
     this.hover.hidden = false;
+  }
+
+  /** Mark `step` (time travel) with a vertical line; null takes it away. */
+  mark(step) {
+    this.marker = step;
+    this.plot.redraw(false);
+  }
+
+  #drawMarker(u) {
+    if (this.marker === null) return;
+    const x = u.valToPos(this.marker, "x", true);
+    const ctx = u.ctx;
+    ctx.save();
+    ctx.strokeStyle = getComputedStyle(this.container).getPropertyValue("--warn"); // time travel's colour
+    ctx.lineWidth = 2 * devicePixelRatio;
+    ctx.setLineDash([]);
+    ctx.beginPath();
+    ctx.moveTo(x, u.bbox.top);
+    ctx.lineTo(x, u.bbox.top + u.bbox.height);
+    ctx.stroke();
+    ctx.restore();
   }
 
   reset(history) {
@@ -150,5 +172,10 @@ export class Charts {
   append(metrics) {
     this.loss.append(metrics);
     this.accuracy.append(metrics);
+  }
+
+  mark(step) {
+    this.loss.mark(step);
+    this.accuracy.mark(step);
   }
 }

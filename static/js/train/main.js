@@ -314,9 +314,11 @@ function drawPicture({ boundary: b, weights, scores }) {
 function showPast(view) {
   drawPicture(view);
   showMetrics(view.metrics);
+  charts.mark(view.step);
 }
 
 function showLive() {
+  charts.mark(null);
   if (page.lastLive) drawPicture(page.lastLive);
   runner.resync();
   api.detail(page.session.id).then((d) => showMetrics(d.state.metrics), () => {});
