@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine import train_views
+from engine import train_views, work
 from engine.datasets import Dataset, make_dataset
 from engine.executor import EagerExecutor, Executor, LossSpec, StepResult
 from engine.features import transform, transform_array
@@ -111,6 +111,12 @@ class Trainer:
         self.fallback_reason: str | None = None
         self._capture_errors: tuple[type[Exception], ...] = ()
         self.executor = executor if executor is not None else self._choose_executor()
+        if self.executor.name == "eager":  # refused before step 0 is measured: that is the work itself
+            n_train = len(data.X_train)
+            layers = self.model.layers
+            sizes = [len(layers[0].neurons[0].w)] + [len(layer.neurons) for layer in layers]
+            batch = min(config.batch_size or n_train, n_train)
+            work.check_eager_step(sizes, batch, n_train, len(data.X_test), settings.max_eager_work)
         self.stop_rules = StopRules()
         self.keyframes = Keyframes(settings.time_travel_bytes)
         self.reset()

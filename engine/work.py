@@ -32,6 +32,17 @@ def step_work(layer_sizes: Sequence[int], batch: int, n_train: int, n_test: int)
     return per_point * (STEP_FACTOR * batch + predicted)
 
 
+def check_eager_step(layer_sizes: Sequence[int], batch: int, n_train: int, n_test: int, budget: int) -> None:
+    """ValueError (with the numbers) if one eager step of this network is over ``budget``."""
+    cost = step_work(layer_sizes, batch, n_train, n_test)
+    if cost > budget:
+        raise ValueError(
+            f"executor: one eager step of this network on {batch} points is about {cost:,} scalar "
+            f"operations, more than max_eager_work ({budget:,}); use executor 'auto' "
+            "(compiled), fewer points, a smaller batch_size or smaller layers"
+        )
+
+
 def boundary_work(layer_sizes: Sequence[int], resolution: int) -> int:
     """Scalar operations of a ``resolution`` x ``resolution`` decision-boundary grid."""
     return forward_nodes(layer_sizes) * resolution * resolution

@@ -20,6 +20,7 @@ from servers import TLS, Uvicorn, http, read_events
 
 from app.main import app
 from app.schemas.sessions import TrainConfigIn
+from app.sessions.convert import engine_config
 from app.sessions.memory import MemoryStore
 from engine.settings import Settings
 from engine.train import Trainer
@@ -110,6 +111,19 @@ def test_an_eager_run_over_the_work_budget_is_refused_with_the_numbers():
     assert "max_eager_work" in message and "scalar operations" in message and "compiled" in message
     # The same network on the compiled executor is cheap: allowed.
     assert client.post("/api/sessions", json={"hidden": [32] * 6, "n_points": 1000}).status_code == 201
+
+
+def test_an_eager_run_over_the_budget_is_refused_before_any_of_its_work(monkeypatch):
+    """The estimate comes first: not even step 0's metrics are computed (on [32]*6 x 1000 points
+    eager, measuring step 0 alone took minutes, and the refusal came after it)."""
+
+    def measured(*_):
+        raise AssertionError("the run was measured before it was refused")
+
+    monkeypatch.setattr(Trainer, "_measure", measured)
+    config = TrainConfigIn(hidden=[32] * 6, n_points=1000, executor="eager")
+    with pytest.raises(ValueError, match="max_eager_work"):
+        Trainer(engine_config(config))
 
 
 def test_an_eager_boundary_over_the_budget_is_refused_and_names_the_finest_allowed():

@@ -25,7 +25,6 @@ from app.sessions.tokens import (
     token_hash,
     token_matches,
 )
-from engine import work
 from engine.settings import Settings, settings
 from engine.train import Trainer
 
@@ -80,7 +79,6 @@ class MemoryStore(SessionStore):
             trainer = self.make_trainer(engine_cfg, settings=self.settings)
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from None
-        check_work(trainer, self.settings)
         with self._lock:
             self._make_space(client)
             session_id = new_session_id()
@@ -277,24 +275,6 @@ class MemoryStore(SessionStore):
 
 
 # ------------------------------------------------------------------ shared by the stores
-
-
-def check_work(trainer: Trainer, limits: Settings) -> None:
-    """Refuse a run whose every eager step would be over the work budget (422 with the numbers)."""
-    if trainer.executor_name != "eager":
-        return
-    from app.sessions.convert import layer_sizes
-
-    data = trainer.dataset
-    n_train = len(data.X_train)
-    batch = min(trainer.config.batch_size or n_train, n_train)
-    cost = work.step_work(layer_sizes(trainer), batch, n_train, len(data.X_test))
-    if cost > limits.max_eager_work:
-        raise InvalidRequest(
-            f"executor: one eager step of this network on {batch} points is about {cost:,} scalar "
-            f"operations, more than max_eager_work ({limits.max_eager_work:,}); use executor 'auto' "
-            "(compiled), fewer points, a smaller batch_size or smaller layers"
-        )
 
 
 def created(session: Session, token: str) -> SessionCreated:

@@ -21,7 +21,7 @@ from app.sessions import compute, limits, ops
 from app.sessions import redis_keys as keys
 from app.sessions.convert import engine_config
 from app.sessions.errors import InvalidRequest, NotOwner, ServerBusy, SessionGone, SessionNotFound
-from app.sessions.memory import check_work, created
+from app.sessions.memory import created
 from app.sessions.ops import Answer
 from app.sessions.redis_state import metrics_json
 from app.sessions.redis_worker import RedisWorker
@@ -73,7 +73,6 @@ class RedisStore(RedisWorker, SessionStore):
                 )
             except ValueError as exc:
                 raise InvalidRequest(str(exc)) from None
-            check_work(trainer, self.settings)
             if owner is None:
                 token = new_token()
                 owner = token_hash(token)
