@@ -79,7 +79,7 @@ def page(browser, live_server):
 
 
 # ------------------------------------------------------------------ no skipped tests
-# The brief: no tests that skip silently. A skip or xfail anywhere (a marker, pytest.skip(),
+# The brief: no tests that skip silently. A skip or xfail anywhere (a marker, a call to skip,
 # importorskip, a module-level skip) is reported as a failure naming why it tried to skip.
 
 NO_SKIPS = "this suite runs every test (no skips, no xfails): make it run here, or delete it"
