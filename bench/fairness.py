@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -27,33 +26,11 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.servers import free_port, running_server, serve_command  # noqa: E402
+
 HEAVY = "n = MLP(32, [32, 32])\nx = [1.0 for i in range(32)]\nfor i in range(10**9):\n  y = n(x)\n"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def serve(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("uvicorn did not start")
 
 
 def measure(base: str, clients: int, seconds: float) -> tuple[list[float], Counter]:
@@ -104,12 +81,13 @@ def main() -> None:
         ("2 at a time (+ 8 waiting)", {"BACKPROP_LAB_MAX_CONCURRENT_EVALUATIONS": "2"}),
         ("defaults (1 + 8 waiting)", {}),
     ]:  # fmt: skip
-        proc, base = serve(env)
-        try:
+        port = free_port()
+        command = serve_command(port)
+        with (
+            tempfile.TemporaryDirectory() as logs,
+            running_server(command, port, Path(logs) / "server.log", ROOT, {**os.environ, **env}) as base,
+        ):
             latencies, answers = measure(base, args.clients, args.seconds)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
         latencies.sort()
         p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
         shown = ", ".join(f"{k}: {v}" for k, v in sorted(answers.items()))

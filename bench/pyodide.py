@@ -25,9 +25,7 @@ from __future__ import annotations
 import argparse
 import base64
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +41,7 @@ from app.render import Renderer  # noqa: E402
 from engine.settings import Settings  # noqa: E402
 from tests.lecture_programs import LECTURE_DATA, LECTURE_LOOP  # noqa: E402
 from tests.reference_programs import README_SOURCE  # noqa: E402
+from tests.servers import free_port, running_server, serve_command  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -66,32 +65,6 @@ def link(source: str, mode: str = "lab") -> str:
 def summary(samples: list[float]) -> str:
     spread = f"min {min(samples):.0f}, max {max(samples):.0f}, n={len(samples)}"
     return f"median {statistics.median(samples):7.0f} ms  ({spread})"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server() -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    log = tempfile.TemporaryFile()  # noqa: SIM115 (uvicorn writes to it until the bench ends)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("uvicorn did not start")
 
 
 def wait_run(page, before: int) -> float:
@@ -197,8 +170,17 @@ def main() -> None:
     size = sum(p.stat().st_size for p in files)
     print(f"Pyodide files served (static/vendor/pyodide, {len(files)} files): {size / 1e6:.1f} MB")
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    proc, base = start_server()
-    try:
+    port = free_port()
+    with (
+        tempfile.TemporaryDirectory() as logs,
+        running_server(
+            serve_command(port),
+            port,
+            Path(logs) / "server.log",
+            ROOT,
+            dict(os.environ),
+        ) as base,
+    ):
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
             boots, firsts = cold_python(browser, base, args.cold)
@@ -221,9 +203,6 @@ def main() -> None:
         print("Server alone, same machine and run (the loop, Lab mode)")
         for name, samples in server_times(base, max(3, args.warm // 2)).items():
             print(f"  {name:<38}  {summary(samples)}")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
     print(f"load average after:  {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

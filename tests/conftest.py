@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings as hypothesis_settings
-from servers import free_port, running_server
+from servers import free_port, running_server, serve_command
 
 # CI (CI=1, or BACKPROP_LAB_HYPOTHESIS=ci) replays the same examples every run, so a red build is
 # reproducible; locally each run explores new ones. No deadline: the machine is shared and slow.
@@ -40,7 +39,7 @@ def live_server(tmp_path_factory) -> Iterator[str]:
     One per module, so runs and sessions left by one module's tests never load another's.
     """
     port = free_port()
-    command = [sys.executable, "-m", "backprop_lab", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command = serve_command(port)
     log_path = tmp_path_factory.mktemp("uvicorn") / "server.log"
     with running_server(command, port, log_path, ROOT, dict(os.environ, PYTHONUNBUFFERED="1")) as base:
         yield base

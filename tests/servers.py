@@ -36,6 +36,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def serve_command(port: int, host: str = "127.0.0.1") -> list[str]:
+    """The server as users run it (`backprop-lab serve`: h11, the URL limit), not a bare uvicorn."""
+    return [sys.executable, "-m", "backprop_lab", "serve", "--host", host, "--port", str(port)]
+
+
 @contextlib.contextmanager
 def running_server(
     command: Sequence[str | Path], port: int, log_path: Path, cwd: Path, env: dict[str, str], wait: float = 60

@@ -11,11 +11,10 @@ interface (0.0.0.0), as `make run HOST=0.0.0.0` does for a classroom. The pages 
 from __future__ import annotations
 
 import os
-import sys
 
 import httpx
 import pytest
-from servers import ROOT, free_port, running_server
+from servers import ROOT, free_port, running_server, serve_command
 
 from tests.train_page import SMALL, another_page, session_id, step_count, wait_live
 
@@ -26,7 +25,7 @@ pytestmark = pytest.mark.browser
 def live_server(tmp_path_factory):
     """The server on 0.0.0.0 (every interface) for this module; the tests talk to it at 127.0.0.1."""
     port = free_port()
-    command = [sys.executable, "-m", "backprop_lab", "serve", "--host", "0.0.0.0", "--port", str(port)]
+    command = serve_command(port, host="0.0.0.0")
     log_path = tmp_path_factory.mktemp("server-any") / "server.log"
     with running_server(command, port, log_path, ROOT, dict(os.environ, PYTHONUNBUFFERED="1")) as base:
         yield base
