@@ -34,21 +34,12 @@ from engine.nn import MLP
 from engine.settings import Settings, settings
 from engine.value import Value
 from tests.lecture_programs import LECTURE_DATA, LECTURE_LOOP  # the lecture's cells, as pasted
+from tests.reference_programs import readme_program
 
 
-def readme_program() -> Value:
-    a = Value(-4.0, label="a")
-    b = Value(2.0, label="b")
-    c = a + b
-    d = a * b + b**3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e**2
-    g = f / 2.0
-    g += 10.0 / f
+def labelled_readme_program() -> Value:
+    a, b, g = readme_program(Value)
+    a.label, b.label = "a", "b"
     return g
 
 
@@ -82,7 +73,7 @@ def main() -> None:
     default = Renderer(settings)
     print(f"{'graph':<22}{'shapes':>7}{'layout':>8}{'dot text ms':>13}{'render ms':>11}  default limits")
     for name, build in [
-        ("README program", readme_program),
+        ("README program", labelled_readme_program),
         ("100-factor product", long_product),
         ("MLP(2,[16,16,1])", mlp_forward),
         ("400 squares summed", sum_of_squares),

@@ -44,6 +44,7 @@ def py(browser, live_server) -> Page:
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(python_link("a = Value(1.0)\n"))
     page.wait_for_function("() => Number(document.body.dataset.runs || 0) > 0", timeout=120_000)
+    assert page.evaluate("document.body.dataset.pythonBootFrom") == "snapshot"
     yield page
     context.close()
     assert not errors, errors
@@ -103,6 +104,39 @@ def test_the_lecture_cell_pasted_offline_reads_o_and_x1_grad_from_the_drawing(br
         assert not aborted, f"requests left the machine: {aborted}"
     finally:
         context.close()
+
+
+RANDOM_DRAW = "import random\nprint(random.random())\na = Value(1.0)\n"
+
+
+def cold_random_draw(browser, live_server, refuse_snapshot: bool = False) -> tuple[str, str]:
+    """In a new page: how Python started ("snapshot" or "fresh") and the first random.random()."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, base_url=live_server)
+    if refuse_snapshot:
+        context.route("**/snapshot.bin.gz", lambda route: route.abort())
+    page = context.new_page()
+    try:
+        page.goto(python_link(RANDOM_DRAW))
+        page.wait_for_function("() => Number(document.body.dataset.runs || 0) > 0", timeout=150_000)
+        assert page.evaluate("document.body.dataset.lastRun") == "ok", page.locator("#error-bar").inner_text()
+        started = page.evaluate("document.body.dataset.pythonBootFrom")
+        return started, page.locator("#prints-text").inner_text()
+    finally:
+        context.close()
+
+
+def test_python_starts_from_its_snapshot_with_its_own_random_numbers(browser, live_server):
+    """Two new pages boot from the start-up snapshot (make pyodide) yet draw different random
+    numbers, as two fresh interpreters would: the snapshot froze `random`'s state, the worker reseeds."""
+    first, second = cold_random_draw(browser, live_server), cold_random_draw(browser, live_server)
+    assert first[0] == second[0] == "snapshot"
+    assert first[1] != second[1], "both pages drew the same random numbers"
+
+
+def test_without_its_snapshot_python_still_starts_afresh(browser, live_server):
+    """A server whose static files lack the snapshot (or a browser that refuses it) is slower, not broken."""
+    started, printed = cold_random_draw(browser, live_server, refuse_snapshot=True)
+    assert started == "fresh" and 0 <= float(printed) < 1
 
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.name)

@@ -9,22 +9,13 @@ import pytest
 from engine.expr import run_program
 from engine.graph import GraphModel, GraphTooLarge, check_leaf_gradients
 from engine.value import Value
+from tests.reference_programs import readme_program
 
 
 def readme_graph() -> tuple[Value, Value, Value]:
-    """micrograd's README program, built by hand: (a, b, g)."""
-    a = Value(-4.0, label="a")
-    b = Value(2.0, label="b")
-    c = a + b
-    d = a * b + b**3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e**2
-    g = f / 2.0
-    g += 10.0 / f
+    """micrograd's README program with our Value, a and b labelled, backpropagated: (a, b, g)."""
+    a, b, g = readme_program(Value)
+    a.label, b.label = "a", "b"
     g.backward()
     return a, b, g
 

@@ -248,7 +248,10 @@ def test_the_installed_server_serves_pages_static_files_and_docs(served):
             assert response.status_code == 200, page
             assets |= set(re.findall(r'(?:src|href)="(?:http://[^/"]+)?(/static/[^"]+)"', response.text))
         assert any("swagger-ui-bundle.js" in a for a in assets) and any("codemirror" in a for a in assets)
-        for asset in sorted(assets):
+        # Python mode's worker loads these (static/js/playground/python-worker.js), the snapshot too
+        python = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
+        python += ("snapshot.bin.gz",)
+        for asset in sorted(assets) + [f"/static/vendor/pyodide/{name}" for name in python]:
             assert http.get(asset).status_code == 200, asset
         spec = http.get("/openapi.json").json()
         assert spec["paths"]["/api/graph"]["post"]["operationId"] == "postGraph"

@@ -42,6 +42,7 @@ export class PythonRunner {
     this.nextId = 1;
     this.pending = new Map(); // run id -> {resolve, reject, timer}
     this.lastBootMs = null;
+    this.lastBootFrom = null; // "snapshot" | "fresh" (python-worker.js)
   }
 
   /** Start a worker now (Python boots in the background) unless one is up or coming. */
@@ -57,6 +58,7 @@ export class PythonRunner {
         if (message.type === "ready") {
           clearTimeout(timer);
           this.lastBootMs = message.bootMs;
+          this.lastBootFrom = message.from;
           this.onStatus("ready");
           resolve(message.bootMs);
         } else if (message.type === "failed") {

@@ -4,13 +4,16 @@
 //
 // Messages in:  {type: "boot", bundleUrl}   once, first
 //               {type: "run", id, source, output}
-// Messages out: {type: "ready", bootMs} | {type: "failed", message}
+// Messages out: {type: "ready", bootMs, from} | {type: "failed", message}
 //               {type: "started", id} | {type: "result", id, json, ms}
 
 import { loadPyodide } from "../../vendor/pyodide/pyodide.mjs";
 
 const PYODIDE_URL = new URL("../../vendor/pyodide/", import.meta.url).href;
 const BUNDLE_DIR = "/home/pyodide/backprop_lab"; // the engine, the micrograd shim and the runner
+// An interpreter saved right after start-up (scripts/pyodide-snapshot.mjs, built by `make pyodide`):
+// booting from it skips CPython's own start-up, ~4 s of a ~5 s cold start here.
+const SNAPSHOT_URL = new URL("snapshot.bin.gz", PYODIDE_URL).href;
 
 let runner = null;
 let booting = null;
@@ -30,11 +33,34 @@ function sealNetwork() {
   }
 }
 
+/** The snapshot's memory, inflated (it is stored gzipped). */
+async function fetchSnapshot() {
+  const response = await fetch(SNAPSHOT_URL);
+  if (!response.ok) throw new Error(`snapshot.bin.gz answered ${response.status}`);
+  return new Uint8Array(await new Response(response.body.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer());
+}
+
+/**
+ * Pyodide from the snapshot, or started afresh when the snapshot cannot be had (a server whose
+ * static files predate it, a browser that refuses it): slower, never broken. `from` says which.
+ */
+async function startPython() {
+  const options = { indexURL: PYODIDE_URL, stdout: () => {}, stderr: () => {}, packages: [] };
+  try {
+    const pyodide = await loadPyodide({ ...options, _loadSnapshot: fetchSnapshot() });
+    // The snapshot froze `random`'s state (and str hashing): reseed, as a new interpreter would.
+    pyodide.runPython("import random; random.seed()");
+    return { pyodide, from: "snapshot" };
+  } catch (err) {
+    console.warn(`Python mode: starting without the snapshot (${err && err.message ? err.message : err})`);
+    return { pyodide: await loadPyodide(options), from: "fresh" };
+  }
+}
+
 async function boot(bundleUrl) {
   const started = performance.now();
-  const quiet = () => {};
-  const [pyodide, bundle] = await Promise.all([
-    loadPyodide({ indexURL: PYODIDE_URL, stdout: quiet, stderr: quiet, packages: [] }),
+  const [{ pyodide, from }, bundle] = await Promise.all([
+    startPython(),
     fetch(bundleUrl).then((response) => {
       if (!response.ok) throw new Error(`the Python bundle answered ${response.status}`);
       return response.arrayBuffer();
@@ -46,7 +72,7 @@ async function boot(bundleUrl) {
   module.install();
   runner = module.run;
   sealNetwork();
-  return performance.now() - started;
+  return { bootMs: performance.now() - started, from };
 }
 
 self.onmessage = async (event) => {
@@ -54,7 +80,7 @@ self.onmessage = async (event) => {
   if (message.type === "boot") {
     booting = boot(message.bundleUrl);
     try {
-      self.postMessage({ type: "ready", bootMs: await booting });
+      self.postMessage({ type: "ready", ...(await booting) });
     } catch (err) {
       self.postMessage({ type: "failed", message: String(err && err.message ? err.message : err) });
     }

@@ -127,7 +127,10 @@ export function createSources(grid, statusEl, busyEl) {
       showPythonStatus(statusEl, status);
       busyEl.querySelector(".busy-text").textContent = status === "booting" ? "Starting Python…" : "Running…";
       // The worker's boot time, for benchmarks (bench/pyodide.py).
-      if (status === "ready") document.body.dataset.pythonBootMs = String(Math.round(python.lastBootMs));
+      if (status === "ready") {
+        document.body.dataset.pythonBootMs = String(Math.round(python.lastBootMs));
+        document.body.dataset.pythonBootFrom = python.lastBootFrom;
+      }
     },
   });
   return { python, sources: { lab: new LabSource(), python: new PythonSource(python) } };
