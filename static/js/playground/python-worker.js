@@ -48,7 +48,8 @@ async function startPython() {
   const options = { indexURL: PYODIDE_URL, stdout: () => {}, stderr: () => {}, packages: [] };
   try {
     const pyodide = await loadPyodide({ ...options, _loadSnapshot: fetchSnapshot() });
-    // The snapshot froze `random`'s state (and str hashing): reseed, as a new interpreter would.
+    // The snapshot froze `random`'s state: reseed, as a new interpreter would. (Its str hash seed
+    // stays the snapshot's; a program cannot tell but by printing the order of a set of strings.)
     pyodide.runPython("import random; random.seed()");
     return { pyodide, from: "snapshot" };
   } catch (err) {
