@@ -194,8 +194,8 @@ def main() -> None:
             cold = cold_python(browser, base, args.cold)
             print("Python mode, cold (new context: worker + Pyodide load, no HTTP cache)")
             for start, (boots, firsts) in cold.items():
-                print(f"  {start}: worker boot (Pyodide + bundle)  {summary(boots)}")
-                print(f"  {start}: first run, README to drawing    {summary(firsts)}")
+                print(f"  {start + ':':<9} worker boot (Pyodide + bundle)  {summary(boots)}")
+                print(f"  {start + ':':<9} first run, README to drawing  {summary(firsts)}")
             ratio = statistics.median(cold["fresh"][1]) / statistics.median(cold["snapshot"][1])
             print(f"  first run from the snapshot is {ratio:.1f}x faster than starting afresh")
             context = browser.new_context(viewport={"width": 1280, "height": 720}, base_url=base)

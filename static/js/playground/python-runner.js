@@ -5,8 +5,8 @@
 // boots at once, so the next run finds Python warm.
 
 const WORKER_URL = new URL("./python-worker.js", import.meta.url);
-// A quiet machine boots Python in ~3 s; a busy one, or one without the HTTP cache (so the wasm is
-// compiled afresh), takes tens of seconds. Two minutes means it is not coming.
+// A quiet machine boots Python in ~2 s from its snapshot (~6 s without); a busy one can take tens
+// of seconds. Two minutes means it is not coming.
 const BOOT_LIMIT_MS = 120_000;
 
 /** A run that went over the time limit. */
