@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -114,38 +115,48 @@ async def measure(setup: Setup, n_sessions: int, args: argparse.Namespace) -> tu
     # keep-alive shorter than uvicorn's 5 s: the deletes after 12 s idle must not reuse a closed connection
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=None, keepalive_expiry=2)
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
-        sessions = []
-        for i in range(n_sessions):
-            base = bases[i % len(bases)]
-            created = (await client.post(f"{base}/api/sessions", json=config)).raise_for_status().json()
-            sessions.append((base, created))
-        executor = sessions[0][1]["state"]["executor"]
-        stop = asyncio.Event()
-        followers = [[Follower() for _ in range(args.viewers)] for _ in sessions]
-        tasks = [  # each session watched through another process than the one it was made on
-            asyncio.create_task(
-                f.follow(f"{bases[(i + 1) % len(bases)]}/api/sessions/{s['id']}/events", stop)
-            )
-            for i, ((_, s), fs) in enumerate(zip(sessions, followers))
-            for f in fs
-        ]
-        await asyncio.sleep(1.0)  # every stream open
-        for base, s in sessions:
-            headers = {"X-Owner-Token": s["owner_token"]}
-            await client.post(
-                f"{base}/api/sessions/{s['id']}/play", json={"steps_per_second": args.rate}, headers=headers
-            )
-        await asyncio.sleep(args.warmup)
-        start, cpu_start = time.monotonic(), cpu_seconds(setup.processes)
-        await asyncio.sleep(args.seconds)
-        end, cpu_end = time.monotonic(), cpu_seconds(setup.processes)
-        stop.set()
-        for base, s in sessions:
-            headers = {"X-Owner-Token": s["owner_token"]}
-            await client.delete(f"{base}/api/sessions/{s['id']}", headers=headers)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        sessions: list[tuple[str, dict]] = []
+        tasks: list[asyncio.Task] = []
+        try:
+            for i in range(n_sessions):
+                base = bases[i % len(bases)]
+                created = (await client.post(f"{base}/api/sessions", json=config)).raise_for_status().json()
+                sessions.append((base, created))
+            executor = sessions[0][1]["state"]["executor"]
+            stop = asyncio.Event()
+            followers = [[Follower() for _ in range(args.viewers)] for _ in sessions]
+            tasks = [  # each session watched through another process than the one it was made on
+                asyncio.create_task(
+                    f.follow(f"{bases[(i + 1) % len(bases)]}/api/sessions/{s['id']}/events", stop)
+                )
+                for i, ((_, s), fs) in enumerate(zip(sessions, followers))
+                for f in fs
+            ]
+            await asyncio.sleep(1.0)  # every stream open
+            for base, s in sessions:
+                headers = {"X-Owner-Token": s["owner_token"]}
+                await client.post(
+                    f"{base}/api/sessions/{s['id']}/play",
+                    json={"steps_per_second": args.rate},
+                    headers=headers,
+                )
+            await asyncio.sleep(args.warmup)
+            start, cpu_start = time.monotonic(), cpu_seconds(setup.processes)
+            await asyncio.sleep(args.seconds)
+            end, cpu_end = time.monotonic(), cpu_seconds(setup.processes)
+            stop.set()
+        finally:  # a failed trial too: sessions left playing would slow down every later trial
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            for base, s in sessions:
+                headers = {"X-Owner-Token": s["owner_token"]}
+                for _ in range(5):  # a 503 "try again" (it is changing hands, the server is overloaded)
+                    with contextlib.suppress(httpx.HTTPError):
+                        answer = await client.delete(f"{base}/api/sessions/{s['id']}", headers=headers)
+                        if answer.status_code != 503:
+                            break
+                    await asyncio.sleep(0.5)
     rates = [rate_between(fs[0].marks, start, end) for fs in followers]
     latencies = [lag for fs in followers for f in fs for lag in f.latencies]
     cores = {name: (cpu_end[name] - cpu_start[name]) / (end - start) for name in cpu_start}
@@ -179,6 +190,13 @@ def report(
     print("kept up: yes" if kept_up else f"kept up: NO (slowest session {min(rates):.1f} steps/s)")
 
 
+def failed_request(exc: httpx.HTTPError) -> str:
+    try:
+        return f" ({exc.request.method} {exc.request.url.path})"
+    except RuntimeError:  # an error without its request
+        return ""
+
+
 def carried(rates: list, latencies: list, args: argparse.Namespace) -> bool:
     """The capacity rule: every session at >= 95% of the rate, event latency p99 <= 200 ms."""
     return min(rates) >= 0.95 * args.rate and (not latencies or percentile(latencies, 0.99) <= 0.2)
@@ -191,7 +209,7 @@ def most_sessions(setup: Setup, args: argparse.Namespace) -> tuple[int, str]:
         try:
             rates, latencies, executor, cores = asyncio.run(measure(setup, n, args))
         except httpx.HTTPError as exc:  # a refused or dropped request: this many were not carried
-            print(f"  {n:4} sessions: {exc.__class__.__name__} {exc}: no")
+            print(f"  {n:4} sessions: {exc.__class__.__name__} {exc}{failed_request(exc)}: no")
             ok = False
         else:
             ok = carried(rates, latencies, args)

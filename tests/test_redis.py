@@ -26,7 +26,8 @@ from app import addresses
 from app.schemas.sessions import MetricsOut, SessionEvent, TrainConfigIn
 from app.sessions import redis_keys as keys
 from app.sessions.convert import engine_config
-from app.sessions.redis_worker import RedisWorker
+from app.sessions.errors import ServerBusy
+from app.sessions.redis_outbox import Outbox, Write, publisher
 from app.sessions.session import Session
 from engine.settings import Settings
 from engine.train import Trainer
@@ -377,13 +378,17 @@ def test_a_stalled_former_holder_cannot_write_after_losing_the_lease(redis_serve
     acquire, publish = r.register_script(keys.ACQUIRE), r.register_script(keys.PUBLISH)
     rewrite, end = r.register_script(keys.REWRITE_HISTORY), r.register_script(keys.END)
 
-    def publish_as(holder: str, step: int) -> list:
+    def publish_as(holder: str, step: int) -> int:
+        """One event in a batch of two (the other one's lease is ``holder`` too): the history's length,
+        or -1 when fenced."""
         event = json.dumps({"kind": "step", "step": step})
         stream = [lease, keys.ckpt(sid), keys.events(sid), keys.hist(sid), keys.PLAYING]
-        return publish(
-            keys=[*stream, keys.client_playing("c"), keys.SESSIONS],
-            args=[holder, "{}", event, "step", 100, "0", "1", sid, 1, step, f'{{"step":{step}}}'],
+        args = [holder, "{}", event, "step", 100, "0", "1", sid, 1, step, f'{{"step":{step}}}']
+        first, second = publish(
+            keys=2 * [*stream, keys.client_playing("c"), keys.SESSIONS], args=2 * [len(args), *args]
         )
+        assert first == -1 or second == first + 1, "both events of the batch are written, in order"
+        return first
 
     try:
         old = f"old|{acquire(keys=[lease, fence], args=['old', 60_000])}"
@@ -392,8 +397,8 @@ def test_a_stalled_former_holder_cannot_write_after_losing_the_lease(redis_serve
         r.delete(lease)  # the old holder stalls past its lease: it expires...
         new = f"new|{acquire(keys=[lease, fence], args=['new', 60_000])}"  # ...and another takes it
         assert new != old
+        assert publish_as(old, 2) == -1, "FENCED: nothing written"
         for write in (
-            lambda: publish_as(old, 2),
             lambda: rewrite(keys=[lease, keys.hist(sid)], args=[old, "x"]),
             lambda: end(
                 keys=[lease, *(f"{keys.PREFIX}x{i}" for i in range(10))], args=[old, "", sid, "", 1, 1]
@@ -401,8 +406,8 @@ def test_a_stalled_former_holder_cannot_write_after_losing_the_lease(redis_serve
         ):
             with pytest.raises(redis.exceptions.ResponseError, match="FENCED"):
                 write()
-        assert r.hget(keys.ckpt(sid), "step") == "1" and r.xlen(keys.events(sid)) == 1
-        publish_as(new, 2)
+        assert r.hget(keys.ckpt(sid), "step") == "1" and r.xlen(keys.events(sid)) == 2
+        assert publish_as(new, 2) == 3
         assert r.hget(keys.ckpt(sid), "step") == "2" and r.lrange(keys.hist(sid), 0, -1)[-1] == '{"step":2}'
     finally:
         r.delete(lease, fence, keys.ckpt(sid), keys.events(sid), keys.hist(sid))
@@ -414,12 +419,18 @@ def test_checkpoints_go_with_every_change_and_after_enough_training():
     """The holder's cadence (no Redis needed: the script call is recorded): a checkpoint with every
     event steps cannot reproduce, and with a step event once the steps since the last checkpoint
     took ``redis_checkpoint_seconds`` to compute — what a new holder would have to recompute."""
-    worker = RedisWorker("unix:///nonexistent.sock", Settings(redis_checkpoint_seconds=0.5))
+    limits = Settings(redis_checkpoint_seconds=0.5)
     saved: list[bool] = []
-    worker._publish = lambda keys, args: (saved.append(args[1] != ""), (None, 0))[1]
+
+    class Recorder:  # an outbox that records whether each event carries a checkpoint
+        compact: frozenset[str] = frozenset()  # no history to compact
+
+        def put(self, write: Write, wait: bool) -> None:
+            saved.append(write.args[1] != "")
+
     config = TrainConfigIn(**SMALL)
-    session = Session("s", config, Trainer(engine_config(config)), worker.settings, room="R", client="c")
-    publish = worker._publisher("w|1")
+    session = Session("s", config, Trainer(engine_config(config)), limits, room="R", client="c")
+    publish = publisher(Recorder(), limits, "w|1", rewrite=None)
 
     def step_event(seconds: float) -> SessionEvent:
         metrics = MetricsOut.model_validate(session.trainer.step(1)[0], from_attributes=True)
@@ -433,3 +444,45 @@ def test_checkpoints_go_with_every_change_and_after_enough_training():
     publish(session, SessionEvent(kind="reset", state=session.state()))
     #                state  0.2    0.4    0.6 -> 0  0.1    0.4    0.45   reset
     assert saved == [True, False, False, True, False, False, False, True]
+
+
+def test_the_outbox_sends_queued_events_in_order_and_drops_a_lost_sessions_rest(redis_server):
+    """A play thread's events go unwaited into the outbox; a later waited-for write returns only once
+    everything queued before it is in Redis, in order. A session whose write fails (here: Redis
+    errs on its step 3; FENCED is the script's own test above) is given up (``on_lost``, once) and its
+    later queued writes are dropped even though its lease still holds: a new holder goes on from the
+    last step in Redis, with no gap. The other session's events in the same batches are written."""
+    r = redis.Redis.from_url(redis_server.url, decode_responses=True)
+    lost: list[tuple[str, str]] = []
+    outbox = Outbox(r, lambda sid, value: lost.append((sid, value)), max_history=1_000)
+    acquire = r.register_script(keys.ACQUIRE)
+    sids = ["outbox-kept", "outbox-lost"]
+
+    def event(sid: str, value: str, step: int) -> Write:
+        args = [value, "", json.dumps({"step": step}), "step", 100, "0", "1", sid, 1, step, str(step)]
+        stream = [keys.lease(sid), keys.ckpt(sid), keys.events(sid), keys.hist(sid), keys.PLAYING]
+        return Write(sid, value, args=args, keys=[*stream, keys.client_playing("c"), keys.SESSIONS])
+
+    def fails() -> None:
+        raise redis.exceptions.ConnectionError("Redis went away for a moment")
+
+    try:
+        # Both leases are "w|1" (each session counts its own fences): giving one up must not drop the other.
+        kept, gone = (f"w|{acquire(keys=[keys.lease(s), keys.fence(s)], args=['w', 60_000])}" for s in sids)
+        for step in range(1, 6):
+            outbox.put(event(sids[0], kept, step), wait=False)
+            failing = Write(sids[1], gone, call=fails)
+            outbox.put(event(sids[1], gone, step) if step != 3 else failing, wait=False)
+        assert outbox.put(event(sids[0], kept, 6), wait=True) == 6
+        assert r.lrange(keys.hist(sids[0]), 0, -1) == [str(s) for s in range(1, 7)]
+        assert r.lrange(keys.hist(sids[1]), 0, -1) == ["1", "2"], "nothing after the failed write"
+        assert r.hget(keys.ckpt(sids[1]), "step") == "2"
+        assert lost == [(sids[1], gone)]
+        with pytest.raises(ServerBusy, match="moved to another worker"):
+            outbox.put(event(sids[1], gone, 9), wait=True)
+        assert len(lost) == 1 and r.llen(keys.hist(sids[1])) == 2
+    finally:
+        for sid in sids:
+            r.delete(keys.lease(sid), keys.fence(sid), keys.ckpt(sid), keys.events(sid), keys.hist(sid))
+            r.srem(keys.PLAYING, sid)
+        r.close()

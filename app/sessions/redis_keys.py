@@ -92,27 +92,40 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 """
 
-# An event, its metrics, the play state and the step it shows, in one fenced step; with a checkpoint
-# only now and then (its "state"; empty ARGV[2] keeps the older one): whoever takes over restores
-# that one and recomputes silently up to "step", the last step the viewers saw (training is
-# deterministic), so a checkpoint need not go with every event.
-# KEYS: lease, ckpt, events, hist, PLAYING, client_playing, SESSIONS
-# ARGV: lease value, checkpoint or '', event JSON, event kind, stream max length, reset?, playing?,
-#       session id, now ms, step, then the history entries to append
+# Events of any sessions, in order, each with its metrics, the play state and the step it shows, in
+# one call (the holder's outbox sends whatever its training threads queued since its last call); each
+# event fenced on its own, with a checkpoint only now and then (its "state"; '' keeps the older one):
+# whoever takes over restores that one and recomputes silently up to "step", the last step the
+# viewers saw (training is deterministic), so a checkpoint need not go with every event.
+# KEYS, PUBLISH_KEYS per event: lease, ckpt, events, hist, PLAYING, client_playing, SESSIONS
+# ARGV, per event: how many arguments follow, then: lease value, checkpoint or '', event JSON, event
+#       kind, stream max length, reset?, playing?, session id, now ms, step, the history entries to append
+# Returns per event the history's length, or -1: FENCED (the lease is not that value: nothing written).
+PUBLISH_KEYS = 7
 PUBLISH = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return redis.error_reply('FENCED') end
-if ARGV[2] ~= '' then redis.call('HSET', KEYS[2], 'state', ARGV[2]) end
-redis.call('HSET', KEYS[2], 'step', ARGV[10])
-if ARGV[6] == '1' then redis.call('DEL', KEYS[4]) end
-for i = 11, #ARGV do redis.call('RPUSH', KEYS[4], ARGV[i]) end
-if ARGV[7] == '1' then
-  redis.call('SADD', KEYS[5], ARGV[8]); redis.call('SADD', KEYS[6], ARGV[8])
-else
-  redis.call('SREM', KEYS[5], ARGV[8]); redis.call('SREM', KEYS[6], ARGV[8])
+local out, a = {}, 0
+for e = 0, #KEYS / 7 - 1 do
+  local K, n = e * 7, tonumber(ARGV[a + 1])
+  local function arg(i) return ARGV[a + 1 + i] end
+  if redis.call('GET', KEYS[K + 1]) ~= arg(1) then
+    out[#out + 1] = -1
+  else
+    if arg(2) ~= '' then redis.call('HSET', KEYS[K + 2], 'state', arg(2)) end
+    redis.call('HSET', KEYS[K + 2], 'step', arg(10))
+    if arg(6) == '1' then redis.call('DEL', KEYS[K + 4]) end
+    for i = 11, n do redis.call('RPUSH', KEYS[K + 4], arg(i)) end
+    if arg(7) == '1' then
+      redis.call('SADD', KEYS[K + 5], arg(8)); redis.call('SADD', KEYS[K + 6], arg(8))
+    else
+      redis.call('SREM', KEYS[K + 5], arg(8)); redis.call('SREM', KEYS[K + 6], arg(8))
+    end
+    redis.call('ZADD', KEYS[K + 7], 'XX', arg(9), arg(8))
+    redis.call('XADD', KEYS[K + 3], 'MAXLEN', '~', arg(5), '*', 'k', arg(4), 'e', arg(3))
+    out[#out + 1] = redis.call('LLEN', KEYS[K + 4])
+  end
+  a = a + 1 + n
 end
-redis.call('ZADD', KEYS[7], 'XX', ARGV[9], ARGV[8])
-local id = redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], '*', 'k', ARGV[4], 'e', ARGV[3])
-return {id, redis.call('LLEN', KEYS[4])}
+return out
 """
 
 # KEYS: lease, hist; ARGV: lease value, then the entries

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
-import math
 import os
 import secrets
 import socket
 import threading
-import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -31,7 +30,7 @@ import redis
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import ExponentialWithJitterBackoff
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import RedisError
 from redis.retry import Retry
 
 from app.schemas.sessions import SessionEvent
@@ -39,6 +38,8 @@ from app.sessions import compute, ops, redis_state
 from app.sessions import redis_keys as keys
 from app.sessions.errors import ServerBusy, SessionGone, SessionNotFound
 from app.sessions.ops import Answer
+from app.sessions.redis_jobs import BackgroundJobs
+from app.sessions.redis_outbox import Outbox, Write, publisher
 from app.sessions.relay import Reader, Relay
 from app.sessions.session import Ending, Session
 from app.sessions.sse import sse_message
@@ -49,7 +50,6 @@ log = logging.getLogger("uvicorn.error")  # in the server's log: adoptions, hand
 
 GONE_SECONDS = 86_400  # an ended session answers 410 (not 404) this long
 ENDED_STREAM_SECONDS = 300  # an ended session's events stay this long (late viewers see the end)
-JANITOR_SECONDS = 0.3
 RETRIES = 3
 
 
@@ -70,7 +70,7 @@ class RemoteError(ServerBusy):
         return self._detail
 
 
-class RedisWorker:
+class RedisWorker(BackgroundJobs):
     """One process's part in the Redis store (``RedisStore`` adds the routes' interface)."""
 
     def __init__(self, url: str, limits: Settings = settings, make_trainer: Callable[..., Trainer] = Trainer):
@@ -96,7 +96,7 @@ class RedisWorker:
         self._serving: set[asyncio.Task] = set()  # requests from other workers being answered
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping = False
-        self._publish = self.sync.register_script(keys.PUBLISH)
+        self.outbox = Outbox(self.sync, self._lost, limits.max_history_points)
         self._end_script = self.sync.register_script(keys.END)
         self._rewrite = self.sync.register_script(keys.REWRITE_HISTORY)
         self._release_sync = self.sync.register_script(keys.RELEASE)
@@ -139,8 +139,13 @@ class RedisWorker:
         for sid, (session, value) in list(self._held.items()):
             session.halt(moved)
             self._held.pop(sid, None)
-            with contextlib.suppress(RedisError):
-                self._release_sync(keys=[keys.lease(sid)], args=[value])
+            release = Write(
+                sid,
+                value,
+                call=lambda sid=sid, value=value: self._release_sync(keys=[keys.lease(sid)], args=[value]),
+            )
+            with contextlib.suppress(ServerBusy):  # after its queued events: the new holder starts there
+                self.outbox.put(release, wait=True)
         if self._loop is not None:
             end = "the server is restarting; reconnect to keep watching"
             with contextlib.suppress(RuntimeError):
@@ -163,64 +168,6 @@ class RedisWorker:
                 f"the session store (Redis) is unreachable ({exc.__class__.__name__}); try again in a moment",
                 retry_after=2,
             ) from None
-
-    async def _forever(self, job) -> None:
-        while True:
-            try:
-                await job()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # Redis down, or a bug: log, wait, go on
-                log.warning("%s: %s", job.__name__, exc)
-                await asyncio.sleep(0.5)
-
-    # ---------------------------------------------------------------- background jobs
-
-    async def _heartbeat(self) -> None:
-        while True:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                pipe.set(keys.alive(self.worker), "1", px=3 * self.lease_ms)
-                pipe.sadd(keys.WORKERS, self.worker)
-                pipe.expire(keys.worker_streams(self.worker), 60)
-                await pipe.execute()
-            held = list(self._held.items())
-            if held:  # every lease renewed in one round trip
-                async with self.redis.pipeline(transaction=False) as pipe:
-                    for sid, (_, value) in held:
-                        await self._renew(keys=[keys.lease(sid)], args=[value, self.lease_ms], client=pipe)
-                    renewed = await pipe.execute()
-                for (sid, (_, value)), ok in zip(held, renewed):
-                    if not ok:
-                        self._lost(sid, value)
-            await asyncio.sleep(self.lease_ms / 4000)
-
-    async def _janitor(self) -> None:
-        """Adopt playing sessions nobody trains (a fair share each), expire idle ones."""
-        while True:
-            await asyncio.sleep(JANITOR_SECONDS)
-            if self._stopping:
-                return
-            playing = await self.redis.smembers(keys.PLAYING)
-            orphans = [sid for sid in playing if sid not in self._held]
-            if orphans:
-                leases = await self.redis.mget([keys.lease(sid) for sid in orphans])
-                workers = max(1, len(await self._live_workers()))
-                share = -(-len(playing) // workers) + 1
-                mine = sum(session.playing for session, _ in self._held.values())
-                for sid, holder in zip(orphans, leases):
-                    if holder is None and mine < share and await self._adopt(sid):
-                        mine += 1
-            await self._expire_idle()
-
-    async def _expire_idle(self) -> None:
-        idle = self.settings.session_idle_seconds
-        cutoff = int((time.time() - idle) * 1000)
-        for sid in await self.redis.zrangebyscore(keys.SESSIONS, 0, cutoff, start=0, num=10):
-            if await self._pinned(sid):
-                continue
-            reason = f"session {sid} expired after {idle / 60:g} min without use"
-            with contextlib.suppress(ServerBusy, SessionGone, SessionNotFound):
-                await self._route(sid, "_end", {"reason": reason})
 
     async def _listen(self) -> None:
         """Requests for the sessions this worker trains, and answers to its own requests."""
@@ -374,7 +321,7 @@ class RedisWorker:
         return True
 
     def _hold(self, session: Session, value: str) -> None:
-        session.publisher = self._publisher(value)
+        session.publisher = publisher(self.outbox, self.settings, value, self._rewrite)
         self._held[session.id] = (session, value)
 
     def _lost(self, sid: str, value: str) -> None:
@@ -384,62 +331,6 @@ class RedisWorker:
             del self._held[sid]
             held[0].halt(Ending("this session moved to another worker", moved=True))
 
-    def _publisher(self, value: str) -> Callable[[Session, SessionEvent], None]:
-        """Publish each event, fenced, with a checkpoint when one is due (called under the session
-        lock, so the checkpoint is the state the event shows): with every event steps cannot
-        reproduce, and once the steps since the last one took ``redis_checkpoint_seconds`` to
-        compute, which is what a new holder would recompute."""
-        every = self.settings.redis_checkpoint_seconds
-        unsaved = math.inf  # seconds of training since the last checkpoint
-
-        def publish(session: Session, event: SessionEvent) -> None:
-            nonlocal unsaved
-            if event.kind == "end":
-                return  # the END script wrote it, with the session's removal
-            if event.kind == "step":
-                unsaved += sum(m.step_seconds for m in event.metrics)
-            saved = ""
-            if event.kind != "step" or unsaved >= every:
-                saved, unsaved = redis_state.saved_state(session), 0.0
-            sid, client = session.id, session.client
-            try:
-                _, length = self._publish(
-                    keys=[
-                        keys.lease(sid),
-                        keys.ckpt(sid),
-                        keys.events(sid),
-                        keys.hist(sid),
-                        keys.PLAYING,
-                        keys.client_playing(client),
-                        keys.SESSIONS,
-                    ],
-                    args=[
-                        value,
-                        saved,
-                        event.model_dump_json(),
-                        event.kind,
-                        self.settings.redis_stream_events,
-                        "1" if event.kind == "reset" else "0",
-                        "1" if session.playing else "0",
-                        sid,
-                        int(time.time() * 1000),
-                        event.state.step,
-                        *(m.model_dump_json() for m in event.metrics),
-                    ],
-                )
-                if length > 2 * self.settings.max_history_points:
-                    self._rewrite(
-                        keys=[keys.lease(sid), keys.hist(sid)],
-                        args=[value, *(redis_state.metrics_json(m) for m in session.trainer.history)],
-                    )
-            except (ResponseError, RedisError) as exc:
-                self._lost(sid, value)
-                raise ServerBusy(
-                    f"this session moved to another worker ({exc}); try again", retry_after=1
-                ) from None
-
-        return publish
-
     def _end_held(self, sid: str, ending: Ending) -> None:
         session, value = self._held[sid]
         meta_client = session.client
@@ -447,7 +338,8 @@ class RedisWorker:
             kind="end", state=session.state(), message=ending.reason, next_session=ending.next_session
         )
         gone = json.dumps({"reason": ending.reason, "next_session": ending.next_session, "room": ending.room})
-        self._end_script(
+        end = functools.partial(
+            self._end_script,
             keys=[
                 keys.lease(sid),
                 keys.meta(sid),
@@ -463,6 +355,7 @@ class RedisWorker:
             ],
             args=[value, gone, sid, event.model_dump_json(), GONE_SECONDS, ENDED_STREAM_SECONDS],
         )
+        self.outbox.put(Write(sid, value, call=end), wait=True)  # after its queued events
         del self._held[sid]
         session.close(ending)
 
@@ -478,23 +371,6 @@ class RedisWorker:
         if not meta:
             raise await self._missing(sid)
         return meta
-
-    async def _pinned(self, sid: str) -> bool:
-        """Playing or watched: not to be evicted or expired."""
-        if await self.redis.sismember(keys.PLAYING, sid):
-            return True
-        return await self._viewers(keys=[keys.viewers(sid)], args=[keys.PREFIX]) > 0
-
-    async def _live_workers(self) -> list[str]:
-        workers = sorted(await self.redis.smembers(keys.WORKERS))
-        if not workers:
-            return []
-        alive = await self.redis.mget([keys.alive(w) for w in workers])
-        dead = [w for w, a in zip(workers, alive) if a is None]
-        if dead:
-            await self.redis.srem(keys.WORKERS, *dead)
-            await self.redis.delete(*(keys.worker_streams(w) for w in dead))
-        return [w for w, a in zip(workers, alive) if a is not None]
 
 
 _AGAIN = object()  # "ask again": the lease is moving

@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 # this long for its stream to be read (its hello comes at once, and nothing is missed meanwhile).
 READ_BLOCK_MS = 100
 READ_COUNT = 200  # entries per stream per read (a slow worker catches up in batches)
+# After a read that brought something, the next one waits this long: a blocked XREAD returns as soon
+# as ONE stream has an entry, so a worker relaying thirty sessions at 10 events/s each would read
+# (and pay a call for) almost every event alone; this lets a tick's events come in a few reads.
+READ_PAUSE_SECONDS = 0.02
 
 
 def entry_message(entry_id: str, fields: dict) -> str:
@@ -156,3 +160,5 @@ class Reader:
                 relay = relays[key]
                 if not relay.stopped:
                     relay.deliver(entries)
+            if answer:
+                await asyncio.sleep(READ_PAUSE_SECONDS)

@@ -116,7 +116,7 @@ class Session:
         self.ended: Ending | None = None
         # How events leave: to this process's viewers, or (a Redis store) saved with a checkpoint
         # and sent to every worker's viewers. Called under the session lock.
-        self.publisher: Callable[[Session, SessionEvent], None] = publish_locally
+        self.publisher: Callable[[Session, SessionEvent, bool], None] = publish_locally
         self._control = threading.Lock()  # play/pause/close, so two of them never race
         self._play: PlayRun | None = None
         self._seconds_per_step = 0.0  # running average, to size chunks
@@ -348,7 +348,7 @@ class Session:
         event = SessionEvent(
             kind="end", state=self.state(), message=ending.reason, next_session=ending.next_session
         )
-        self.publisher(self, event)  # not under the lock: a chunk under way may hold it a while
+        self.publisher(self, event, True)  # not under the lock: a chunk under way may hold it a while
 
     # ---------------------------------------------------------------- play (the player thread)
 
@@ -358,7 +358,8 @@ class Session:
             if self._play is not run:
                 return False
             metrics = self._timed_step(n)
-            self._publish(self._event("step", metrics, picture=self.stopped is not None))
+            # Not waited for: a play chunk's event may reach other processes a moment later.
+            self._publish(self._event("step", metrics, picture=self.stopped is not None), wait=False)
         if self.stopped:
             self.auto_pause(run, self.stopped)
             return False
@@ -460,13 +461,14 @@ class Session:
         with self.lock:
             self._publish(SessionEvent(kind="state", state=self.state(), message=message))
 
-    def _publish(self, event: SessionEvent) -> None:
+    def _publish(self, event: SessionEvent, wait: bool = True) -> None:
         """Send ``event`` to the viewers, under the session lock: what a store's publisher saves
-        with it (a checkpoint) is the state the event describes."""
-        self.publisher(self, event)
+        with it (a checkpoint) is the state the event describes. ``wait``: return only once it is
+        sent (a Redis store: saved in Redis), so a request's answer never runs ahead of its event."""
+        self.publisher(self, event, wait)
 
 
-def publish_locally(session: Session, event: SessionEvent) -> None:
+def publish_locally(session: Session, event: SessionEvent, wait: bool = True) -> None:
     session.broadcast.publish(event)
 
 

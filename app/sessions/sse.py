@@ -43,10 +43,15 @@ class Viewer:
         self.wake = asyncio.Event()
         self.dropped = 0
 
-    def push(self, message: str) -> None:
+    def push(self, message: str, in_loop: bool = False) -> None:
+        """Queue ``message``; ``in_loop``: called in the viewer's own event loop (a relay), which
+        then needs no wake-up through its self-pipe."""
         if len(self.queue) == self.queue.maxlen:
             self.dropped += 1  # deque(maxlen) drops the oldest: a slow viewer skips to the latest
         self.queue.append(message)
+        if in_loop:
+            self.wake.set()
+            return
         # A closed event loop means the stream is over; it unsubscribes itself.
         with contextlib.suppress(RuntimeError):
             self.loop.call_soon_threadsafe(self.wake.set)
@@ -125,12 +130,13 @@ class Broadcast:
             self._viewers.discard(viewer)
 
     def publish_raw(self, message: str, event_id: str) -> None:
-        """Send an event formatted elsewhere (a Redis stream's entry); ``event_id`` is its position."""
+        """Send an event formatted elsewhere (a Redis stream's entry); ``event_id`` is its position.
+        Called in the viewers' event loop (the worker's relay reader)."""
         with self._lock:
             self.position = event_id
             viewers = list(self._viewers)
         for viewer in viewers:
-            viewer.push(message)
+            viewer.push(message, in_loop=True)
 
     def subscribe_at(
         self, loop: asyncio.AbstractEventLoop, owner: bool = False, client: str = ""
