@@ -11,6 +11,7 @@ run, recomputed from an older checkpoint); SIGTERM hands sessions over; Redis re
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import signal
@@ -26,9 +27,11 @@ from app import addresses
 from app.schemas.sessions import MetricsOut, SessionEvent, TrainConfigIn
 from app.sessions import redis_keys as keys
 from app.sessions.convert import engine_config
-from app.sessions.errors import ServerBusy
+from app.sessions.errors import ServerBusy, SessionGone
 from app.sessions.redis_outbox import Outbox, Write, publisher
+from app.sessions.redis_store import RedisStore
 from app.sessions.session import Session
+from app.sessions.store import Client
 from engine.settings import Settings
 from engine.train import Trainer
 
@@ -486,3 +489,82 @@ def test_the_outbox_sends_queued_events_in_order_and_drops_a_lost_sessions_rest(
             r.delete(keys.lease(sid), keys.fence(sid), keys.ckpt(sid), keys.events(sid), keys.hist(sid))
             r.srem(keys.PLAYING, sid)
         r.close()
+
+
+def two_workers(redis_server, db: int, **limits) -> tuple[RedisStore, RedisStore]:
+    """Two workers' stores in this process on a Redis database of their own (the module's sessions
+    stay out of their counts): cheaper than two more uvicorn processes, and the same code between
+    them (leases, routing over pub/sub, the shared sorted set)."""
+    url = f"{redis_server.url}?db={db}"
+    redis.Redis.from_url(url).flushdb()
+    return RedisStore(url, Settings(**limits)), RedisStore(url, Settings(**limits))
+
+
+async def gone_reason(store: RedisStore, sid: str) -> str:
+    with pytest.raises(SessionGone) as gone:
+        await store.run(sid, "state", {})
+    return gone.value.message
+
+
+def test_eviction_counts_every_worker_and_spares_playing_sessions(redis_server):
+    """max_sessions holds across workers: a new session on one worker evicts the least recently used
+    idle session even when another worker trains it (410 with the reason, on either worker); a
+    playing one is never the victim, even as the least recently used (at 0.2 steps/s its last
+    event is seconds old)."""
+    a, b = two_workers(redis_server, 1, max_sessions=2)
+    config, client = TrainConfigIn(**SMALL), Client("10.0.0.1")
+
+    async def scenario() -> None:
+        await a.start()
+        await b.start()
+        try:
+            first = await b.create(config, client)  # the least recently used, held by b
+            second = await a.create(config, client)
+            await a.run(second.id, "play", {"steps_per_second": 0.2}, second.owner_token)
+            third = await a.create(config, client)  # full: b's idle session goes
+            for store in (a, b):
+                assert "evicted" in await gone_reason(store, first.id)
+            fourth = await b.create(config, client)  # full again: the idle third, not the older second
+            assert "evicted" in await gone_reason(b, third.id)
+            assert (await b.run(second.id, "state", {})).playing
+            assert (await a.run(fourth.id, "state", {})).step == 0
+            await a.run(second.id, "pause", {}, second.owner_token)
+        finally:
+            await a.stop()
+            await b.stop()
+
+    asyncio.run(scenario())
+
+
+def test_idle_sessions_expire_on_every_worker_unless_played_or_watched_anywhere(redis_server):
+    """session_idle_seconds holds across workers: an idle session created on one worker expires
+    (every worker answers 410 with the reason); one playing, or watched through the OTHER worker than
+    the one training it, stays until that ends."""
+    a, b = two_workers(redis_server, 2, session_idle_seconds=1.0)
+    config, client = TrainConfigIn(**SMALL), Client("10.0.0.2")
+
+    async def scenario() -> None:
+        await a.start()
+        await b.start()
+        try:
+            idle = await a.create(config, client)
+            playing = await a.create(config, client)
+            watched = await b.create(config, client)
+            # Slowly: its last event (a use) is seconds old when the janitors look.
+            await a.run(playing.id, "play", {"steps_per_second": 0.2}, playing.owner_token)
+            _, stop_watching = await a.events(watched.id, client)
+            await asyncio.sleep(2.5)  # idle for more than a second, and the janitors ran
+            for store in (a, b):
+                assert "expired" in await gone_reason(store, idle.id)
+            assert (await b.run(playing.id, "state", {})).playing
+            assert (await b.run(watched.id, "state", {})).step == 0
+            stop_watching()
+            await a.run(playing.id, "pause", {}, playing.owner_token)
+            await asyncio.sleep(2.5)
+            for sid in (playing.id, watched.id):
+                assert "expired" in await gone_reason(b, sid)
+        finally:
+            await a.stop()
+            await b.stop()
+
+    asyncio.run(scenario())
