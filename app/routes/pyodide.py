@@ -1,7 +1,7 @@
 """The Python bundle of the playground's Python mode: what Pyodide loads into the browser.
 
-One zip of pure-Python files, unpacked by the page's worker (static/js/playground/python-worker.js)
-onto Pyodide's path: the engine modules the graph reader needs (read from the installed ``engine``
+One zip of pure-Python files, put on Pyodide's path as it is (zipimport) by the page's worker
+(static/js/playground/python-worker.js): the engine modules the graph reader needs (read from the installed ``engine``
 package with ``importlib.resources``, so it works from a wheel as from a checkout), the ``micrograd``
 shim and the runner (static/py). Nothing in it runs on the server.
 """
