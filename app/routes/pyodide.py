@@ -1,9 +1,9 @@
 """The Python bundle of the playground's Python mode: what Pyodide loads into the browser.
 
 One zip of pure-Python files, put on Pyodide's path as it is (zipimport) by the page's worker
-(static/js/playground/python-worker.js): the engine modules the graph reader needs (read from the installed ``engine``
-package with ``importlib.resources``, so it works from a wheel as from a checkout), the ``micrograd``
-shim and the runner (static/py). Nothing in it runs on the server.
+(static/js/playground/python-worker.js): the engine modules the graph reader needs (read from the
+installed ``engine`` package with ``importlib.resources``, so it works from a wheel as from a
+checkout), the ``micrograd`` shim and the runner (static/py). Nothing in it runs on the server.
 """
 
 from __future__ import annotations
