@@ -5,10 +5,10 @@ renewed by a heartbeat). A request reaching another worker is checked there (own
 limits) and handed to the holder over pub/sub; if nobody holds the lease, the receiving worker
 takes it and restores the session (``redis_state``: the latest checkpoint, then the steps published
 since, recomputed), so the numbers go on from exactly the last step the viewers saw, even after the
-holder died (SIGKILL): no step missed or repeated. The holder publishes each event in one fenced
-script, with a checkpoint only when one is due (``redis_state``), so most events cost no checkpoint.
-Playing sessions nobody trains (their worker died or stopped) are adopted by the living workers
-(``_janitor``); SIGTERM hands a worker's sessions over at once. Redis unreachable: requests answer
+holder died (SIGKILL): no step missed or repeated. The holder's events go out through its outbox
+(``redis_outbox``: one thread, batches of events in one fenced script, so training never waits on
+Redis), with a checkpoint only when one is due (``redis_state``). Playing sessions nobody trains
+(their worker died or stopped) are adopted by the living workers (``redis_jobs``); SIGTERM hands a worker's sessions over at once. Redis unreachable: requests answer
 503, and everything resumes when it is back.
 """
 
