@@ -8,8 +8,9 @@ since, recomputed), so the numbers go on from exactly the last step the viewers 
 holder died (SIGKILL): no step missed or repeated. The holder's events go out through its outbox
 (``redis_outbox``: one thread, batches of events in one fenced script, so training never waits on
 Redis), with a checkpoint only when one is due (``redis_state``). Playing sessions nobody trains
-(their worker died or stopped) are adopted by the living workers (``redis_jobs``); SIGTERM hands a worker's sessions over at once. Redis unreachable: requests answer
-503, and everything resumes when it is back.
+(their worker died or stopped) are adopted by the living workers (``redis_jobs``); SIGTERM hands a
+worker's sessions over at once. Redis unreachable: requests answer 503, and everything resumes when
+it is back.
 """
 
 from __future__ import annotations
