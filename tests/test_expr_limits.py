@@ -194,16 +194,19 @@ def test_time_limit():
 
 
 def test_time_is_the_programs_cpu_time_not_the_wait_for_the_cpu():
-    """Three threads spinning in Python take most of the GIL: the program waits far longer than it
+    """Four threads spinning in Python take most of the GIL: the program waits far longer than it
     runs. Charged by the wall clock it would fail; charged by its own CPU time it passes."""
-    source = "a = Value(0.0)\nfor i in range(3000):\n  b = a * 2 + 1"  # ~0.05 s of CPU alone
+    # ~0.1 s of CPU alone, so ~0.5 s of wall clock behind four spinners: well inside the 0.25 s of
+    # CPU allowed and well past it on the wall clock (3,000 iterations and three spinners once
+    # finished in 0.24 s of wall clock on a quiet machine, so the check below failed to apply).
+    source = "a = Value(0.0)\nfor i in range(6000):\n  b = a * 2 + 1"
     stop = threading.Event()
 
     def spin() -> None:
         while not stop.is_set():
             pass
 
-    spinners = [threading.Thread(target=spin) for _ in range(3)]
+    spinners = [threading.Thread(target=spin) for _ in range(4)]
     for thread in spinners:
         thread.start()
     try:
