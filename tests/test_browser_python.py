@@ -115,10 +115,13 @@ def cold_random_draw(browser, live_server, refuse_snapshot: bool = False) -> tup
     if refuse_snapshot:
         context.route("**/snapshot.bin.gz", lambda route: route.abort())
     page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
         page.goto(python_link(RANDOM_DRAW))
         page.wait_for_function("() => Number(document.body.dataset.runs || 0) > 0", timeout=150_000)
         assert page.evaluate("document.body.dataset.lastRun") == "ok", page.locator("#error-bar").inner_text()
+        assert not errors, errors
         started = page.evaluate("document.body.dataset.pythonBootFrom")
         return started, page.locator("#prints-text").inner_text()
     finally:

@@ -47,7 +47,11 @@ async function fetchSnapshot() {
 async function startPython() {
   const options = { indexURL: PYODIDE_URL, stdout: () => {}, stderr: () => {}, packages: [] };
   try {
-    const pyodide = await loadPyodide({ ...options, _loadSnapshot: fetchSnapshot() });
+    const snapshot = fetchSnapshot();
+    // loadPyodide awaits it only after its own set-up: a fetch failing before that would be
+    // reported as an unhandled rejection (a page error) though the catch below handles it.
+    snapshot.catch(() => {});
+    const pyodide = await loadPyodide({ ...options, _loadSnapshot: snapshot });
     // The snapshot froze `random`'s state: reseed, as a new interpreter would. (Its str hash seed
     // stays the snapshot's; a program cannot tell but by printing the order of a set of strings.)
     pyodide.runPython("import random; random.seed()");
