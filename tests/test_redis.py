@@ -12,11 +12,13 @@ run, recomputed from an older checkpoint); SIGTERM hands sessions over; Redis re
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import signal
 import threading
 import time
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -491,13 +493,21 @@ def test_the_outbox_sends_queued_events_in_order_and_drops_a_lost_sessions_rest(
         r.close()
 
 
-def two_workers(redis_server, db: int, **limits) -> tuple[RedisStore, RedisStore]:
-    """Two workers' stores in this process on a Redis database of their own (the module's sessions
-    stay out of their counts): cheaper than two more uvicorn processes, and the same code between
-    them (leases, routing over pub/sub, the shared sorted set)."""
+@contextlib.asynccontextmanager
+async def two_workers(redis_server, db: int, **limits) -> AsyncIterator[tuple[RedisStore, RedisStore]]:
+    """Two workers' stores, started, in this process on a Redis database of their own (the module's
+    sessions stay out of their counts): cheaper than two more uvicorn processes, and the same code
+    between them (leases, routing over pub/sub, the shared sorted set)."""
     url = f"{redis_server.url}?db={db}"
     redis.Redis.from_url(url).flushdb()
-    return RedisStore(url, Settings(**limits)), RedisStore(url, Settings(**limits))
+    a, b = RedisStore(url, Settings(**limits)), RedisStore(url, Settings(**limits))
+    await a.start()
+    await b.start()
+    try:
+        yield a, b
+    finally:
+        await a.stop()
+        await b.stop()
 
 
 async def gone_reason(store: RedisStore, sid: str) -> str:
@@ -511,13 +521,10 @@ def test_eviction_counts_every_worker_and_spares_playing_sessions(redis_server):
     idle session even when another worker trains it (410 with the reason, on either worker); a
     playing one is never the victim, even as the least recently used (at 0.2 steps/s its last
     event is seconds old)."""
-    a, b = two_workers(redis_server, 1, max_sessions=2)
     config, client = TrainConfigIn(**SMALL), Client("10.0.0.1")
 
     async def scenario() -> None:
-        await a.start()
-        await b.start()
-        try:
+        async with two_workers(redis_server, 1, max_sessions=2) as (a, b):
             first = await b.create(config, client)  # the least recently used, held by b
             second = await a.create(config, client)
             await a.run(second.id, "play", {"steps_per_second": 0.2}, second.owner_token)
@@ -529,9 +536,6 @@ def test_eviction_counts_every_worker_and_spares_playing_sessions(redis_server):
             assert (await b.run(second.id, "state", {})).playing
             assert (await a.run(fourth.id, "state", {})).step == 0
             await a.run(second.id, "pause", {}, second.owner_token)
-        finally:
-            await a.stop()
-            await b.stop()
 
     asyncio.run(scenario())
 
@@ -540,13 +544,10 @@ def test_idle_sessions_expire_on_every_worker_unless_played_or_watched_anywhere(
     """session_idle_seconds holds across workers: an idle session created on one worker expires
     (every worker answers 410 with the reason); one playing, or watched through the OTHER worker than
     the one training it, stays until that ends."""
-    a, b = two_workers(redis_server, 2, session_idle_seconds=1.0)
     config, client = TrainConfigIn(**SMALL), Client("10.0.0.2")
 
     async def scenario() -> None:
-        await a.start()
-        await b.start()
-        try:
+        async with two_workers(redis_server, 2, session_idle_seconds=1.0) as (a, b):
             idle = await a.create(config, client)
             playing = await a.create(config, client)
             watched = await b.create(config, client)
@@ -563,8 +564,5 @@ def test_idle_sessions_expire_on_every_worker_unless_played_or_watched_anywhere(
             await asyncio.sleep(2.5)
             for sid in (playing.id, watched.id):
                 assert "expired" in await gone_reason(b, sid)
-        finally:
-            await a.stop()
-            await b.stop()
 
     asyncio.run(scenario())

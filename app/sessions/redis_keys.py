@@ -97,11 +97,10 @@ return 0
 # event fenced on its own, with a checkpoint only now and then (its "state"; '' keeps the older one):
 # whoever takes over restores that one and recomputes silently up to "step", the last step the
 # viewers saw (training is deterministic), so a checkpoint need not go with every event.
-# KEYS, PUBLISH_KEYS per event: lease, ckpt, events, hist, PLAYING, client_playing, SESSIONS
+# KEYS, 7 per event: lease, ckpt, events, hist, PLAYING, client_playing, SESSIONS
 # ARGV, per event: how many arguments follow, then: lease value, checkpoint or '', event JSON, event
 #       kind, stream max length, reset?, playing?, session id, now ms, step, the history entries to append
 # Returns per event the history's length, or -1: FENCED (the lease is not that value: nothing written).
-PUBLISH_KEYS = 7
 PUBLISH = """
 local out, a = {}, 0
 for e = 0, #KEYS / 7 - 1 do

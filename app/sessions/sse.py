@@ -30,6 +30,13 @@ def is_end(message: str) -> bool:
     return "\nevent: end\n" in message or message.startswith("event: end\n")
 
 
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:  # a thread without a loop
+        return None
+
+
 class Viewer:
     """One open event stream: a bounded queue that any thread fills and one event loop drains."""
 
@@ -43,13 +50,13 @@ class Viewer:
         self.wake = asyncio.Event()
         self.dropped = 0
 
-    def push(self, message: str, in_loop: bool = False) -> None:
-        """Queue ``message``; ``in_loop``: called in the viewer's own event loop (a relay), which
-        then needs no wake-up through its self-pipe."""
+    def push(self, message: str) -> None:
+        """Queue ``message`` and wake the viewer: directly when called in its own event loop (the
+        relay), else through the loop's self-pipe (a training thread)."""
         if len(self.queue) == self.queue.maxlen:
             self.dropped += 1  # deque(maxlen) drops the oldest: a slow viewer skips to the latest
         self.queue.append(message)
-        if in_loop:
+        if _running_loop() is self.loop:
             self.wake.set()
             return
         # A closed event loop means the stream is over; it unsubscribes itself.
@@ -136,7 +143,7 @@ class Broadcast:
             self.position = event_id
             viewers = list(self._viewers)
         for viewer in viewers:
-            viewer.push(message, in_loop=True)
+            viewer.push(message)
 
     def subscribe_at(
         self, loop: asyncio.AbstractEventLoop, owner: bool = False, client: str = ""
