@@ -566,3 +566,23 @@ def test_idle_sessions_expire_on_every_worker_unless_played_or_watched_anywhere(
                 assert "expired" in await gone_reason(b, sid)
 
     asyncio.run(scenario())
+
+
+def test_watched_sessions_do_not_hide_idle_ones_from_expiry(redis_server):
+    """The janitor looks at the ten sessions idle longest; eleven watched ones ahead of an idle one
+    must not keep it from expiring."""
+    config, client = TrainConfigIn(**SMALL), Client("10.0.0.3")
+
+    async def scenario() -> None:
+        async with two_workers(redis_server, 3, session_idle_seconds=1.0) as (a, b):
+            watched = [await a.create(config, client) for _ in range(11)]
+            stops = [(await b.events(session.id, client))[1] for session in watched]
+            idle = await a.create(config, client)  # the youngest: behind the watched ones
+            await asyncio.sleep(2.5)
+            assert "expired" in await gone_reason(b, idle.id)
+            for session in watched:
+                assert (await a.run(session.id, "state", {})).step == 0
+            for stop in stops:
+                stop()
+
+    asyncio.run(scenario())

@@ -95,6 +95,9 @@ class BackgroundJobs:
         cutoff = int((time.time() - idle) * 1000)
         for sid in await self.redis.zrangebyscore(keys.SESSIONS, 0, cutoff, start=0, num=10):
             if await self._pinned(sid):
+                # In use (playing or watched): its idle time starts again, and it leaves the ten
+                # oldest, which would otherwise hide every idle session behind ten watched ones.
+                await self.redis.zadd(keys.SESSIONS, {sid: int(time.time() * 1000)}, xx=True)
                 continue
             reason = f"session {sid} expired after {idle / 60:g} min without use"
             with contextlib.suppress(ServerBusy, SessionGone, SessionNotFound):
