@@ -586,3 +586,20 @@ def test_watched_sessions_do_not_hide_idle_ones_from_expiry(redis_server):
                 stop()
 
     asyncio.run(scenario())
+
+
+def test_eviction_finds_an_idle_session_behind_many_watched_ones(redis_server):
+    """When full, the least recently used idle session goes, however many watched ones are older."""
+    config, client = TrainConfigIn(**SMALL), Client("10.0.0.4")
+
+    async def scenario() -> None:
+        async with two_workers(redis_server, 4, max_sessions=23) as (a, b):
+            watched = [await a.create(config, client) for _ in range(22)]
+            stops = [(await b.events(session.id, client))[1] for session in watched]
+            idle = await a.create(config, client)  # the youngest: behind the watched ones
+            await b.create(config, client)  # full: the idle one goes, not a 503
+            assert "evicted" in await gone_reason(a, idle.id)
+            for stop in stops:
+                stop()
+
+    asyncio.run(scenario())

@@ -39,8 +39,6 @@ from app.sessions.tokens import (
 )
 from engine import checkpoint
 
-EVICTION_CANDIDATES = 20  # least recently used sessions looked at when the store is full
-
 
 class RedisStore(RedisWorker, SessionStore):
     async def create(
@@ -223,7 +221,9 @@ class RedisStore(RedisWorker, SessionStore):
     async def _make_space(self) -> None:
         """Evict the least recently used idle session(s) while the store is full (all workers)."""
         while await self.redis.zcard(keys.SESSIONS) >= self.settings.max_sessions:
-            for sid in await self.redis.zrange(keys.SESSIONS, 0, EVICTION_CANDIDATES - 1):
+            # Every session, least recently used first (at most max_sessions; this runs only when
+            # full): a window of the oldest could hold only watched ones and refuse with idle ones left.
+            for sid in await self.redis.zrange(keys.SESSIONS, 0, -1):
                 if not await self._pinned(sid):
                     reason = f"session {sid} was evicted to make room for a new one; start a new run"
                     try:
